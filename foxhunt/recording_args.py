@@ -1,0 +1,32 @@
+"""The RECORDING argument every command that reads IQ shares (see INTERFACES.md, "Recordings")."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from sensors.recording import DATATYPES, Recording, open_recording
+
+_SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9}
+
+
+def hertz(text: str) -> float:
+    """A frequency or rate: ``941e6``, ``941000000``, ``941M``, ``2.4M``, ``2400k``."""
+    m = re.fullmatch(r"\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([kKmMgG]?)(?:[hH][zZ])?\s*", text)
+    if not m:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a frequency in Hz (e.g. 941e6, 941M, 2.4M)")
+    return float(m.group(1)) * _SUFFIX[m.group(2).lower()]
+
+
+def add_recording_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("recording", metavar="RECORDING",
+                        help="SigMF recording (.sigmf-meta, .sigmf-data or their base) or a raw IQ file")
+    raw = parser.add_argument_group("raw files (no SigMF metadata)")
+    raw.add_argument("--rate", type=hertz, metavar="HZ", help="sample rate, e.g. 2.4e6")
+    raw.add_argument("--freq", type=hertz, metavar="HZ", help="centre frequency, e.g. 941e6")
+    raw.add_argument("--format", dest="fmt", metavar="TYPE",
+                     help=f"sample format: {', '.join(DATATYPES)} (or cf32, ci16)")
+
+
+def open_from_args(args: argparse.Namespace) -> Recording:
+    return open_recording(args.recording, rate=args.rate, freq=args.freq, fmt=args.fmt)

@@ -1,0 +1,1 @@
+"""The central station: ingest API, store, targets, map, cases and notifications."""
