@@ -99,3 +99,10 @@ def test_demo_runs():
     r = run("demo", "--no-serve")
     assert r.returncode == 0, r.stderr
     assert "calibration_tone_947M_cu8" in r.stdout
+
+
+def test_closed_pipe_is_not_an_error():
+    """`foxhunt ... | head -1` must not print an error when head exits."""
+    r = subprocess.run(f"{sys.executable} -m foxhunt demo | head -1", shell=True, capture_output=True,
+                       text=True, timeout=120)
+    assert r.stdout.startswith("== ") and r.stderr == ""
