@@ -28,6 +28,8 @@ class Source(abc.ABC):
     name: str = "source"
     #: The highest centre frequency the front end reaches, Hz.
     max_freq_hz: float = float("inf")
+    #: The only centre frequencies :meth:`tune` accepts (a replay of per-hop recordings); None: any.
+    fixed_freqs: tuple[float, ...] | None = None
 
     @property
     @abc.abstractmethod

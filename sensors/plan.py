@@ -1,0 +1,132 @@
+"""Scan plans: which hops cover a band, how long to dwell on each, and in what order to revisit them.
+
+Dwell times follow the GSM frame structure (3GPP TS 45.002 §4.3): a TDMA frame lasts 120/26 ms;
+FCCH and SCH repeat in every 51-multiframe (≈ 235 ms), and BCCH carries each SI type once per
+8 multiframes (TC = (FN div 51) mod 8, §6.3.1.3), so a full set of SI needs ≈ 1.9 s. A pseudo
+base station releases a phone within 10 s, so the node's schedule revisits every GSM hop for
+FCCH/SCH detection within :data:`MAX_GSM_REVISIT_S`, fitting one identity (SI) dwell and one FM or
+air hop between detection sweeps.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from dsp.bands import AIR, DCS_1800, E_GSM, FM_CHINA, plan_hops
+from sensors.errors import SensorError
+
+GSM_FRAME_S = 120e-3 / 26
+MULTIFRAME_51_S = 51 * GSM_FRAME_S
+#: FCCH/SCH of every carrier in the hop: one whole 51-multiframe.
+GSM_DETECT_DWELL_S = MULTIFRAME_51_S
+#: Every SI type: 8 multiframes, plus the ≤ 11 frames it takes to meet the first SCH.
+GSM_SI_DWELL_S = 8 * MULTIFRAME_51_S + 11 * GSM_FRAME_S
+#: RDS PI and PS (four 0A groups of 87.6 ms each) several times over, and a stable OBW estimate.
+FM_DWELL_S = 1.0
+AIR_DWELL_S = 0.25
+MAX_GSM_REVISIT_S = 10.0
+USABLE_FRACTION = 0.8
+GSM_GUARD_HZ = 100e3
+FM_GUARD_HZ = 100e3
+AIR_GUARD_HZ = 12.5e3
+
+BANDS = ("gsm900", "dcs1800", "fm", "air")
+
+
+class PlanError(SensorError):
+    """A plan the front end cannot carry out (a band above the tuner's ceiling, a bad dwell)."""
+
+
+@dataclass(frozen=True)
+class PlannedHop:
+    """One dwell: tune to ``center_hz``, read ``dwell_s``; the carriers whose centre lies in
+    [lo_hz, hi_hz] are this hop's (their whole channel is inside the trusted middle of the capture)."""
+
+    band: str
+    center_hz: float
+    lo_hz: float
+    hi_hz: float
+    dwell_s: float
+    purpose: str  # "detect" (FCCH/SCH, carrier power), "identity" (all SI), "fm", "air"
+
+
+@dataclass(frozen=True)
+class BandPlan:
+    band: str
+    sample_rate: float
+    hops: tuple[PlannedHop, ...]
+
+    @property
+    def dwell_s(self) -> float:
+        """The lower bound on a sweep's duration: the sum of its dwells."""
+        return sum(h.dwell_s for h in self.hops)
+
+
+def band_edges(band: str) -> tuple[float, float, float]:
+    """(lowest carrier, highest carrier, guard) of a band the node scans."""
+    if band == "gsm900":
+        return (*E_GSM.downlink_edges_hz(), GSM_GUARD_HZ)
+    if band == "dcs1800":
+        return (*DCS_1800.downlink_edges_hz(), GSM_GUARD_HZ)
+    if band == "fm":
+        return FM_CHINA.lo_hz, FM_CHINA.hi_hz, FM_GUARD_HZ
+    if band == "air":
+        return AIR.lo_hz, AIR.hi_hz, AIR_GUARD_HZ
+    raise PlanError(f"band {band!r}: expected one of {', '.join(BANDS)}")
+
+
+def plan_band(band: str, sample_rate: float = 2.4e6, *, identity: bool = True,
+              max_freq_hz: float = float("inf"), tuner: str = "this SDR") -> BandPlan:
+    """Hops covering ``band`` at ``sample_rate``. GSM hops dwell for all SI when ``identity``,
+    else for FCCH/SCH only. A band above ``max_freq_hz`` is refused, naming the tuner."""
+    lo, hi, guard = band_edges(band)
+    if hi + guard > max_freq_hz:
+        raise PlanError(f"{band}: carriers up to {hi / 1e6:.1f} MHz are above {tuner}'s "
+                        f"~{max_freq_hz / 1e6:.0f} MHz ceiling (the R820T/R828D stops near 1.76 GHz; "
+                        f"DCS1800 needs an E4000-tuner dongle or another SDR)")
+    if band in ("gsm900", "dcs1800"):
+        dwell, purpose = (GSM_SI_DWELL_S, "identity") if identity else (GSM_DETECT_DWELL_S, "detect")
+    else:
+        dwell, purpose = (FM_DWELL_S, "fm") if band == "fm" else (AIR_DWELL_S, "air")
+    # Shrink each hop's slice by half a channel at both ends, so a carrier centred on a slice
+    # edge still has its whole channel inside the trusted USABLE_FRACTION of the capture.
+    slice_fraction = USABLE_FRACTION - 2 * guard / sample_rate
+    if slice_fraction <= 0:
+        raise PlanError(f"{band}: a {sample_rate / 1e3:.0f} kHz capture is too narrow for its channels")
+    try:
+        hops = plan_hops(lo, hi, sample_rate, slice_fraction)
+    except ValueError as exc:  # DspError from the band plan: a rate the tuner cannot use
+        raise PlanError(f"{band}: {exc}") from None
+    return BandPlan(band, sample_rate, tuple(PlannedHop(band, h.center_hz, h.lo_hz, h.hi_hz, dwell, purpose)
+                                             for h in hops))
+
+
+def node_schedule(bands: tuple[str, ...], sample_rate: float = 2.4e6, *, retune_s: float = 0.05,
+                  max_freq_hz: float = float("inf")) -> Iterator[PlannedHop]:
+    """The node's endless hop sequence: each cycle a full GSM detection sweep, then one identity
+    dwell (round-robin over GSM hops) and one hop of each other band (round-robin).
+
+    Raises PlanError when a cycle (dwells plus ``retune_s`` per hop) would leave a GSM hop
+    unvisited for longer than :data:`MAX_GSM_REVISIT_S`.
+    """
+    gsm = [b for b in bands if b in ("gsm900", "dcs1800")]
+    other = [b for b in bands if b not in gsm]
+    detect = [h for b in gsm for h in plan_band(b, sample_rate, identity=False, max_freq_hz=max_freq_hz).hops]
+    identity = [h for b in gsm for h in plan_band(b, sample_rate, identity=True, max_freq_hz=max_freq_hz).hops]
+    others = [itertools.cycle(plan_band(b, sample_rate).hops) for b in other]
+    if gsm:
+        cycle_s = (sum(h.dwell_s for h in detect) + GSM_SI_DWELL_S
+                   + sum(FM_DWELL_S if b == "fm" else AIR_DWELL_S for b in other)
+                   + retune_s * (len(detect) + 1 + len(other)))
+        if cycle_s > MAX_GSM_REVISIT_S:
+            raise PlanError(f"a node cycle over {', '.join(bands)} takes {cycle_s:.1f} s; a GSM hop must be "
+                            f"revisited within {MAX_GSM_REVISIT_S:.0f} s (drop a band or raise the sample rate)")
+    ident = itertools.cycle(identity) if identity else None
+    while True:
+        yield from detect
+        if ident is not None:
+            yield next(ident)
+        for it in others:
+            yield next(it)
