@@ -1,0 +1,146 @@
+"""Maximum-likelihood transmitter position from power readings, with a global start.
+
+Spec: ML/MAP of (x, y, P0, n) for the log-distance model (locator.pathloss) under the likelihood of
+locator.likelihood: a grid search over the plane with (P0, n) profiled out in closed form, then
+Levenberg–Marquardt refinement from every promising basin, then Student-t IRLS against outliers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from scipy import ndimage
+from scipy.optimize import least_squares
+
+from locator.crlb import fisher_information, position_bound
+from locator.errors import LocatorError
+from locator.fix import Fix, Mode
+from locator.geodesy import LocalFrame, distance_bearing
+from locator.likelihood import Likelihood, NoiseModel, aggregate, scale_estimate, site_covariance
+from locator.pathloss import ExponentPrior, eirp_dbm, prior_for
+from locator.readings import Readings
+from locator.region import Box, RegionXY, contour, threshold
+
+#: Coarse search grid (per side) and how many basins are refined.
+COARSE = 64
+BASINS = 4
+ROBUST_ROUNDS = 3
+
+
+@dataclass(frozen=True, eq=False)
+class Solution:
+    """Everything the estimate rests on, in the local frame (for tests, tracking and guidance)."""
+
+    frame: LocalFrame
+    theta: np.ndarray            # x, y (m), P0 (dBm at 1 m), n
+    q_min: float
+    scale2: float                # fitted shadowing² / assumed shadowing²
+    dof: float
+    likelihood: Likelihood
+    region: RegionXY
+    search: Box
+    fix: Fix
+
+
+def locate(readings: Readings, *, noise: NoiseModel = NoiseModel(), prior: ExponentPrior | None = None,
+           node_gain_db: dict[str, float] | None = None, search_margin_m: float = 2000.0,
+           level: float = 0.95, frame: LocalFrame | None = None) -> Fix:
+    """Locate one transmitter; see :func:`solve` for the details kept beside the Fix."""
+    return solve(readings, noise=noise, prior=prior, node_gain_db=node_gain_db,
+                 search_margin_m=search_margin_m, level=level, frame=frame).fix
+
+
+def solve(readings: Readings, *, noise: NoiseModel = NoiseModel(), prior: ExponentPrior | None = None,
+          node_gain_db: dict[str, float] | None = None, search_margin_m: float = 2000.0,
+          level: float = 0.95, frame: LocalFrame | None = None) -> Solution:
+    """ML position, 95 % region and bound from the readings of one transmitter.
+
+    ``node_gain_db`` (from :func:`locator.pathloss.calibrate`) is subtracted from each node's powers;
+    ``prior`` defaults to the band's exponent prior; the search covers the readings' extent plus
+    ``search_margin_m`` on every side.
+    """
+    if not isinstance(readings, Readings):
+        raise LocatorError(f"readings: expected locator.readings.Readings, got {type(readings).__name__}")
+    if len(readings) < 2:
+        raise LocatorError(f"readings: {len(readings)} reading(s) of target {readings.target!r}; "
+                           "at least 3 from distinct positions are needed")
+    if not 0.5 <= level < 1.0:
+        raise LocatorError(f"level: expected 0.5..1, got {level}")
+    prior = prior or prior_for(float(np.median(readings.freq_hz)))
+    frame = frame or LocalFrame.around(readings.lat, readings.lon)
+    x, y = frame.to_xy(readings.lat, readings.lon)
+    power = readings.power_dbm
+    if node_gain_db:
+        power = power - np.array([node_gain_db.get(str(n), 0.0) for n in readings.node_id])
+    sites = aggregate(x, y, power, readings.censored, noise.site_m, noise.censored_site_m)
+    lik = Likelihood.build(sites, noise, prior)
+    search = Box(sites.x.min() - search_margin_m, sites.x.max() + search_margin_m,
+                 sites.y.min() - search_margin_m, sites.y.max() + search_margin_m)
+
+    theta, q_min = _global_fit(lik, search)
+    for _ in range(ROBUST_ROUNDS if noise.t_dof is not None else 0):
+        scale2, _ = scale_estimate(q_min, lik.n_sites)
+        lik2 = lik.reweighted(theta, scale2)
+        if np.allclose(lik2.inflation, lik.inflation, rtol=0.05):
+            break
+        lik = lik2
+        theta, q_min = _global_fit(lik, search)
+    scale2, dof = scale_estimate(q_min, lik.n_sites)
+    delta = threshold(scale2, dof, level)
+
+    # Start the contour on the coarse cells inside the region (plus the estimate), one cell wider.
+    xx, yy, h = search.grid(COARSE * COARSE)
+    q = lik.profile(xx, yy)[0]
+    inside = q <= q_min + delta
+    cx = np.r_[xx.ravel()[inside], theta[0]]
+    cy = np.r_[yy.ravel()[inside], theta[1]]
+    start = Box(cx.min(), cx.max(), cy.min(), cy.max()).grow(1.5 * h, search)
+    region = contour(lik, start, search, q_min, delta, scale2, (theta[0], theta[1]))
+
+    u = ~sites.censored
+    cov = site_covariance(sites, noise) * scale2
+    bound = position_bound(fisher_information(theta, sites.x[u], sites.y[u], cov, prior.sd))
+    fix = _make_fix(readings, frame, theta, region, bound.rms_m, lik, scale2)
+    return Solution(frame, theta, q_min, scale2, dof, lik, region, search, fix)
+
+
+def _global_fit(lik: Likelihood, search: Box) -> tuple[np.ndarray, float]:
+    """Grid search over ``search`` then LM refinement from the best few local minima of the profile."""
+    xx, yy, _ = search.grid(COARSE * COARSE)
+    q, p0, n = (a.reshape(xx.shape) for a in lik.profile(xx, yy))
+    is_min = q == ndimage.minimum_filter(q, size=3, mode="nearest")
+    cand = np.flatnonzero(is_min.ravel())
+    cand = cand[np.argsort(q.ravel()[cand])][:BASINS]
+    best = None
+    for c in cand:
+        t0 = np.array([xx.flat[c], yy.flat[c], p0.flat[c], n.flat[c]])
+        res = least_squares(lik.residuals, t0, method="lm", x_scale=[100.0, 100.0, 5.0, 0.3])
+        qv = float(res.fun @ res.fun)
+        if best is None or qv < best[1]:
+            best = (res.x, qv)
+    return best
+
+
+def _make_fix(readings: Readings, frame: LocalFrame, theta: np.ndarray, region: RegionXY, crlb_m: float,
+              lik: Likelihood, scale2: float) -> Fix:
+    lat, lon = (float(v) for v in frame.to_latlon(theta[0], theta[1]))
+    geom_ll = shapely.transform(region.geometry, lambda c: np.column_stack(frame.to_latlon(c[:, 0], c[:, 1])[::-1]))
+    coords = shapely.get_coordinates(region.geometry)
+    radius = float(np.max(np.hypot(coords[:, 0] - theta[0], coords[:, 1] - theta[1]))) if len(coords) else 0.0
+    modes = []
+    for m in region.modes:
+        mlat, mlon = frame.to_latlon(m.x, m.y)
+        modes.append(Mode(float(mlat), float(mlon), m.weight))
+    if modes and distance_bearing(lat, lon, modes[0].lat, modes[0].lon)[0] < 1e-9:
+        pass
+    return Fix(
+        target=readings.target, lat=lat, lon=lon,
+        tx_power_dbm=float(eirp_dbm(theta[2], float(np.median(readings.freq_hz)))),
+        radius_95_m=radius, region=geom_ll, n_readings=len(readings),
+        path_loss_exponent=float(theta[3]), crlb_m=crlb_m, area_95_m2=float(region.geometry.area),
+        modes=tuple(modes), region_bounded=region.bounded, moving=False,
+        n_sites=lik.n_sites, n_censored=int(readings.censored.sum()),
+        n_downweighted=int((lik.inflation > 2.0).sum()),
+        shadowing_db=float(lik.noise.shadowing_db * np.sqrt(scale2)))
