@@ -1,0 +1,135 @@
+"""FCCH detection over the whole capture and the carrier frequency it gives — 3GPP TS 45.002 §5.2.4, §7.
+
+An FCCH burst is 148 zero bits: GMSK of constant α = +1, a pure tone 1625/24 kHz above the carrier
+for 0.546 ms, every 10th (or 11th) TDMA frame. It is searched in the wideband spectrogram rather
+than per channel, so a carrier 30 ppm (28 kHz at 947 MHz) or more off its raster is still found:
+a frame of the short-time spectrum in which one bin holds far more than its ±150 kHz
+neighbourhood is a hit; hits on the same frequency make a carrier. Frequencies hit in a large
+share of frames are steady tones (spurs, DC leakage), not FCCH, and are dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import fft as sfft
+from scipy.ndimage import uniform_filter1d
+
+from dsp.errors import DspError
+from dsp.gsm.gmsk import SYMBOL_RATE
+
+#: FCCH tone above the carrier: a quarter of the symbol rate (π/2 per symbol).
+FCCH_TONE_HZ = SYMBOL_RATE / 4
+FCCH_SYMBOLS = 148
+#: Peak bin over neighbourhood mean: 13 dB. A noise-only bin exceeds it with probability e^-20.
+DETECT_RATIO = 20.0
+NEIGHBOURHOOD_HZ = 150e3
+#: A frequency hit in more than this share of frames is a steady tone.
+STEADY_SHARE = 0.2
+
+
+@dataclass(frozen=True)
+class FcchHit:
+    """One FCCH burst seen in the spectrogram: time of the frame's centre, tone frequency, strength."""
+
+    time_s: float
+    tone_hz: float
+    ratio_db: float
+
+
+@dataclass(frozen=True)
+class FcchCarrier:
+    """A carrier implied by repeated FCCH tones: ``carrier_hz`` relative to the capture centre."""
+
+    carrier_hz: float
+    hits: tuple[FcchHit, ...]
+
+    @property
+    def first_s(self) -> float:
+        return self.hits[0].time_s
+
+
+def _frame_size(sample_rate: float) -> int:
+    # A power of two no longer than ~0.8 of the burst, so a whole window often falls inside it.
+    n = 1 << int(np.floor(np.log2(0.8 * FCCH_SYMBOLS / SYMBOL_RATE * sample_rate)))
+    return max(n, 16)
+
+
+def fcch_hits(x: np.ndarray, sample_rate: float, t0_s: float = 0.0) -> list[FcchHit]:
+    """Every spectrogram frame of ``x`` (complex, front-end corrected) with an FCCH-like tone.
+
+    Returns at most one hit per frame and tone (the strongest bin of a peak); ``t0_s`` is the time
+    of ``x[0]`` so blocks of a long capture report absolute times.
+    """
+    a = np.asarray(x)
+    if a.ndim != 1:
+        raise DspError(f"x must be a 1-D complex array, got shape {a.shape}")
+    if not sample_rate > 0:
+        raise DspError(f"sample_rate must be positive, got {sample_rate}")
+    n = _frame_size(sample_rate)
+    hop = n // 2
+    if a.size < n:
+        return []
+    frames = np.lib.stride_tricks.sliding_window_view(a.astype(np.complex64, copy=False), n)[::hop]
+    win = np.hanning(n).astype(np.float32)
+    spec = sfft.fftshift(sfft.fft(frames * win, axis=1, workers=1), axes=1)
+    p = spec.real ** 2 + spec.imag ** 2
+    bin_hz = sample_rate / n
+    width = max(3, int(round(2 * NEIGHBOURHOOD_HZ / bin_hz)) | 1)
+    ref = uniform_filter1d(p, width, axis=1, mode="nearest") + 1e-30
+    # A Hann window spreads the tone over two bins: compare the pair sum with two bins of the mean.
+    pair = p + np.roll(p, -1, axis=1)
+    ratio = pair / (2 * ref)
+    peak = (ratio > DETECT_RATIO) & (p >= np.roll(p, 1, axis=1)) & (p >= np.roll(p, -1, axis=1))
+    fi, bi = np.nonzero(peak)
+    if fi.size == 0:
+        return []
+    # Parabolic interpolation of the log spectrum for the tone's frequency between bins.
+    lp = np.log(p[fi, :] + 1e-30)
+    bl, bc, br = (lp[np.arange(fi.size), np.clip(bi + d, 0, n - 1)] for d in (-1, 0, 1))
+    den = bl - 2 * bc + br
+    frac = np.where(den < 0, 0.5 * (bl - br) / np.where(den < 0, den, -1), 0.0)
+    tone = (bi + np.clip(frac, -0.5, 0.5) - n // 2) * bin_hz
+    times = t0_s + (fi * hop + n / 2) / sample_rate
+    return [FcchHit(float(t), float(f), float(10 * np.log10(r)))
+            for t, f, r in zip(times, tone, ratio[fi, bi])]
+
+
+def group_carriers(hits: list[FcchHit], n_frames_scanned: int, sample_rate: float,
+                   tolerance_hz: float = 2e3) -> list[FcchCarrier]:
+    """Carriers from the hits: tones within ``tolerance_hz`` belong together; steady tones are dropped.
+
+    Consecutive frames that saw the same burst count once (the strongest).
+    """
+    if not hits:
+        return []
+    hits = sorted(hits, key=lambda h: h.tone_hz)
+    groups: list[list[FcchHit]] = [[hits[0]]]
+    for h in hits[1:]:
+        if h.tone_hz - groups[-1][-1].tone_hz <= tolerance_hz:
+            groups[-1].append(h)
+        else:
+            groups.append([h])
+    burst_s = FCCH_SYMBOLS / SYMBOL_RATE
+    out = []
+    for g in groups:
+        if len(g) > STEADY_SHARE * max(n_frames_scanned, 1):
+            continue
+        g.sort(key=lambda h: h.time_s)
+        bursts: list[FcchHit] = []
+        for h in g:
+            if bursts and h.time_s - bursts[-1].time_s < burst_s:
+                if h.ratio_db > bursts[-1].ratio_db:
+                    bursts[-1] = h
+            else:
+                bursts.append(h)
+        tone = float(np.median([h.tone_hz for h in bursts]))
+        out.append(FcchCarrier(carrier_hz=tone - FCCH_TONE_HZ, hits=tuple(bursts)))
+    return out
+
+
+def n_frames(n_samples: int, sample_rate: float) -> int:
+    """How many spectrogram frames :func:`fcch_hits` looks at in ``n_samples``."""
+    n = _frame_size(sample_rate)
+    return 0 if n_samples < n else (n_samples - n) // (n // 2) + 1
