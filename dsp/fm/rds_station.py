@@ -3,8 +3,9 @@
 PI: the value seen most often in error-free A blocks (and C' blocks of version-B groups), and at
 least ``PI_CONFIRMATIONS`` times; a corrected A block never counts and never proposes a PI, and a
 group whose PI differs from the accepted one contributes nothing. PS and RadioText characters from
-corrected blocks are taken only when the previous reception of the same segment agrees; PS and
-RT are reported as the most frequent complete text (a scrolling PS is a list of them).
+corrected blocks are taken only when the previous reception of the same segment agrees. PS and
+RT are reported as the most frequent complete text, counted at every group received whole that
+carries them (a scrolling PS is a list of them).
 """
 
 from __future__ import annotations
@@ -161,7 +162,8 @@ def accumulate(groups: Iterable[tuple[Sequence[_Block], Sequence[int]]], blocks_
             continue
         if a is None and b is not None and b >> 11 & 1 and c is not None and c != pi:
             continue
-        ok += all(v is not None for v in blocks)
+        complete = all(v is not None for v in blocks)
+        ok += complete
         if b is None:
             continue
         weak_b = corr[1] > 0
@@ -181,7 +183,7 @@ def accumulate(groups: Iterable[tuple[Sequence[_Block], Sequence[int]]], blocks_
             if d is not None:
                 ps.put(2 * seg, (d >> 8, d & 0xFF), seg, weak_b or corr[3] > 0)
                 text = ps.complete_text(stop_at_end=False)
-                if text is not None:
+                if text is not None and complete:
                     ps.seen[text] += 1
             if not version_b and c is not None and corr[2] == 0:
                 for code in (c >> 8, c & 0xFF):
@@ -204,7 +206,7 @@ def accumulate(groups: Iterable[tuple[Sequence[_Block], Sequence[int]]], blocks_
                         rt.put(pos, (word >> 8, word & 0xFF), 2 * seg + (pos % 4 > 0), cb > 0)
             rt.size = RT_LEN_B if version_b else RT_LEN_A
             text = rt.complete_text(stop_at_end=True)
-            if text is not None:
+            if text is not None and complete:
                 rt.seen[text.rstrip()] += 1
         elif gtype == "4A" and c is not None and d is not None and not any(corr[1:]):
             ct = _ct(b, c, d) or ct
