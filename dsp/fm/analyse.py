@@ -1,0 +1,286 @@
+"""A wideband capture → every FM station measured (ITU-R SM.1268/SM.328/BS.412/BS.450, IEC 62106)
+and every aeronautical-band emission traced (ITU-R SM.1009).
+
+Two streamed passes, so a long recording is never held whole: (1) a Welch spectrum from segments
+spread over the recording finds the emissions and gives power, SNR and occupied bandwidth;
+(2) block by block, every emission is channelised at once and each station's composite feeds the
+deviation, pilot, audio, loop and RDS stages. Samples come from ``read(start, count)`` (a
+recording's reader or a slice of an array).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import signal
+
+from dsp.bands import AIR, FM_CHINA
+from dsp.errors import DspError
+from dsp.fm import rds as fm_rds
+from dsp.fm.audio import AudioChain
+from dsp.fm.aviation import AM_MIN_CORRELATION, audio_correlation, frequency_relations
+from dsp.fm.bandwidth import occupied_bandwidth, xdb_bandwidth
+from dsp.fm.carriers import Emission, detect_emissions, remove_dc_spike
+from dsp.fm.channelize import ChannelPlan, channelize, plan_for
+from dsp.fm.demod import FmDemodulator, StreamingDecimator
+from dsp.fm.deviation import DEVIATION_LIMIT_HZ, DeviationMeter
+from dsp.fm.loop import LoopDetector
+from dsp.fm.pilot import PILOT_HZ, PilotMeter
+from dsp.fm.spectrum import Psd, PsdAccumulator
+from dsp.fm.station import FmStation, Spurious
+
+Reader = Callable[[int, int], np.ndarray]
+
+#: A station's measurement span reaches at most this far from its centre (beyond: a neighbour).
+MAX_HALF_SPAN_HZ = 250e3
+#: A 99 % bandwidth below this is a carrier without FM programme (a CW tone, a dead carrier).
+MIN_STATION_BW_HZ = 10e3
+OFF_RASTER_HZ = 2e3
+PILOT_TOLERANCE_HZ = 2.0
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    nfft: int = 8192
+    psd_segments: int = 600  # Welch segments spread over the recording
+    block_s: float = 0.5
+    deemphasis_us: float = 50.0
+    audio_seconds: float = 30.0  # audio kept per station (evidence clip, AM correlation)
+    rds_seconds: float = 60.0  # composite kept per station for the RDS decoder
+    decode_rds: bool = True
+    raster_band: object = FM_CHINA  # dsp.bands.Band of the broadcast raster
+    other_carriers_hz: tuple[float, ...] = ()  # carriers seen in other captures (for SM.1009)
+
+
+@dataclass(frozen=True)
+class StationAudio:
+    freq_hz: float
+    sample_rate: float
+    samples: np.ndarray  # int16 mono, de-emphasised
+
+
+@dataclass(frozen=True)
+class FmAnalysis:
+    sample_rate: float
+    center_freq: float
+    duration_s: float
+    stations: tuple[FmStation, ...]
+    spurious: tuple[Spurious, ...]
+    audio: tuple[StationAudio, ...] = field(default=(), repr=False)
+
+
+def analyse_array(x: np.ndarray, sample_rate: float, center_freq: float,
+                  options: AnalysisOptions = AnalysisOptions()) -> FmAnalysis:
+    """:func:`analyse` of samples already in memory."""
+    x = np.asarray(x)
+    if x.ndim != 1 or not np.iscomplexobj(x):
+        raise DspError(f"x: expected a 1-D complex array, got {x.dtype} of shape {x.shape}")
+    return analyse(lambda start, count: x[start:start + count], len(x), sample_rate, center_freq, options)
+
+
+def analyse(read: Reader, n_samples: int, sample_rate: float, center_freq: float,
+            options: AnalysisOptions = AnalysisOptions()) -> FmAnalysis:
+    """Every FM station and aeronautical-band emission in a capture of ``n_samples``."""
+    if not np.isfinite(center_freq):
+        raise DspError(f"center_freq {center_freq}: expected a finite frequency in Hz")
+    plan = plan_for(sample_rate)
+    duration = n_samples / sample_rate
+    if n_samples < options.nfft:
+        raise DspError(f"capture of {n_samples} samples is shorter than one {options.nfft}-point spectrum")
+    psd = _spectrum(read, n_samples, sample_rate, options)
+    clean = Psd(psd.freqs_hz, remove_dc_spike(psd), psd.sample_rate, psd.n_segments)
+    floor = clean.noise_floor()
+    emissions = detect_emissions(psd)
+    spans = _spans(emissions, sample_rate)
+    station_em, spur_em = [], []
+    for e, span in zip(emissions, spans):
+        f_abs = center_freq + e.offset_hz
+        if AIR.contains(f_abs):
+            spur_em.append(e)
+        else:
+            obw = occupied_bandwidth(clean, floor, *span)
+            if obw is not None and obw >= MIN_STATION_BW_HZ:
+                station_em.append((e, span, obw))
+    tracks = _track(read, n_samples, plan, [e.offset_hz for e, _, _ in station_em],
+                    [e.offset_hz for e in spur_em], options)
+    stations = tuple(_station(center_freq, e, span, obw, clean, floor, t, options)
+                     for (e, span, obw), t in zip(station_em, tracks[:len(station_em)]))
+    audio = tuple(StationAudio(s.freq_hz, t.audio_rate, t.audio_clip())
+                  for s, t in zip(stations, tracks[:len(station_em)]))
+    carriers = [s.freq_hz for s in stations] + list(options.other_carriers_hz)
+    spurious = tuple(_spurious(center_freq, e, t, stations, audio, carriers)
+                     for e, t in zip(spur_em, tracks[len(station_em):]))
+    return FmAnalysis(sample_rate, center_freq, duration, stations, spurious, audio)
+
+
+def _spectrum(read: Reader, n: int, fs: float, opt: AnalysisOptions) -> Psd:
+    acc = PsdAccumulator(opt.nfft, fs)
+    k = min(opt.psd_segments, n // opt.nfft)
+    starts = np.linspace(0, n - opt.nfft, k).astype(np.int64)
+    for s in starts:
+        acc.add(read(int(s), opt.nfft))
+    return acc.result()
+
+
+def _spans(emissions: list[Emission], fs: float) -> list[tuple[float, float]]:
+    """Each emission's measurement span: ±250 kHz, stopping halfway to a neighbour and at the edges."""
+    cs = [e.offset_hz for e in emissions]
+    out = []
+    for i, c in enumerate(cs):
+        lo = max(c - MAX_HALF_SPAN_HZ, -fs / 2, (cs[i - 1] + c) / 2 if i else -np.inf)
+        hi = min(c + MAX_HALF_SPAN_HZ, fs / 2, (cs[i + 1] + c) / 2 if i + 1 < len(cs) else np.inf)
+        out.append((lo, hi))
+    return out
+
+
+class _Track:
+    """Everything measured from one channel as the blocks go by."""
+
+    def __init__(self, plan: ChannelPlan, opt: AnalysisOptions, fm: bool):
+        self.demod = FmDemodulator(plan.out_rate)
+        self.fm = fm
+        mpx_rate = self.demod.mpx_rate
+        self.mpx_rate = mpx_rate
+        self.audio = AudioChain(mpx_rate, opt.deemphasis_us)
+        self.audio_rate = self.audio.audio_rate
+        self.deviation = DeviationMeter()
+        self.pilot = PilotMeter(mpx_rate)
+        self.loop = LoopDetector(self.audio_rate)
+        self._audio: list[np.ndarray] = []
+        self._audio_left = int(opt.audio_seconds * self.audio_rate)
+        self._mpx: list[np.ndarray] = []
+        self._mpx_left = int(opt.rds_seconds * mpx_rate) if opt.decode_rds else 0
+        factor = int(round(plan.out_rate / self.audio_rate))
+        self._envelope = StreamingDecimator(signal.firwin(127, 7.5e3, fs=plan.out_rate), factor)
+        self._env: list[np.ndarray] = []
+        self._env_sum = 0.0
+        self._env_sq = 0.0
+        self._env_n = 0
+
+    def add(self, z: np.ndarray) -> None:
+        if self.fm:
+            mpx = self.demod.process(z)
+            self.deviation.add(mpx)
+            self.pilot.add(mpx)
+            a = self.audio.process(mpx)
+            self.loop.add(a)
+            self._keep_audio(a)
+            if self._mpx_left > 0:
+                self._mpx.append(mpx[:self._mpx_left])
+                self._mpx_left -= len(self._mpx[-1])
+        else:
+            env = np.abs(z).astype(np.float64)
+            self._env_sum += env.sum()
+            self._env_sq += (env ** 2).sum()
+            self._env_n += len(env)
+            self._keep_audio(self._envelope.process(env))
+
+    def _keep_audio(self, a: np.ndarray) -> None:
+        if self._audio_left > 0:
+            self._audio.append(a[:self._audio_left])
+            self._audio_left -= len(self._audio[-1])
+
+    def audio_clip(self) -> np.ndarray:
+        return np.concatenate(self._audio) if self._audio else np.zeros(0, np.int16)
+
+    def mpx(self) -> np.ndarray:
+        return np.concatenate(self._mpx) if self._mpx else np.zeros(0, np.float32)
+
+    def am_depth(self) -> float:
+        if self._env_n == 0 or self._env_sum <= 0:
+            return 0.0
+        mean = self._env_sum / self._env_n
+        return float(np.sqrt(max(self._env_sq / self._env_n - mean ** 2, 0.0)) / mean)
+
+
+def _track(read: Reader, n: int, plan: ChannelPlan, station_offsets: list[float],
+           spur_offsets: list[float], opt: AnalysisOptions) -> list[_Track]:
+    tracks = [_Track(plan, opt, True) for _ in station_offsets] + [_Track(plan, opt, False) for _ in spur_offsets]
+    offsets = station_offsets + spur_offsets
+    if not tracks:
+        return tracks
+    g = plan.guard
+    unit = plan.decimation * 2 * int(round(plan.out_rate / tracks[0].audio_rate))
+    block = max(unit, int(round(opt.block_s * plan.sample_rate / unit)) * unit)
+    for s0 in range(0, n, block):
+        b = min(block, n - s0)
+        lo, hi = s0 - g, s0 + b + g
+        x = read(max(lo, 0), min(hi, n) - max(lo, 0))
+        if lo < 0 or hi > n:
+            x = np.concatenate((np.zeros(max(0, -lo), np.complex64), x, np.zeros(max(0, hi - n), np.complex64)))
+        for t, z in zip(tracks, channelize(x, plan, offsets, start_index=s0, context=g)):
+            t.add(z)
+    return tracks
+
+
+def _station(fc: float, e: Emission, span: tuple[float, float], obw: float, psd: Psd, floor: float,
+             t: _Track, opt: AnalysisOptions) -> FmStation:
+    dev = t.deviation.result()
+    pilot = t.pilot.result()
+    loop = t.loop.result()
+    freq = fc + e.offset_hz + (dev.carrier_offset_hz if dev else 0.0)
+    band = opt.raster_band
+    channel = band.nearest_channel(freq)
+    stereo = bool(pilot and pilot.present)
+    rds = None
+    mpx = t.mpx()
+    if opt.decode_rds and len(mpx):
+        pilot_hz = PILOT_HZ + pilot.freq_error_hz if stereo and abs(pilot.freq_error_hz) < 20 else None
+        rds = fm_rds.decode_mpx(mpx, t.mpx_rate, pilot_hz=pilot_hz)
+    flags = []
+    if e.at_edge:
+        flags.append("at_capture_edge")
+    if abs(freq - channel) > OFF_RASTER_HZ:
+        flags.append("off_raster")
+    if dev and dev.p999_hz > DEVIATION_LIMIT_HZ:
+        flags.append("over_deviation")
+    if dev and dev.mpx_power_db > 0.0:
+        flags.append("mpx_power_over_limit")
+    if stereo and abs(pilot.freq_error_hz) > PILOT_TOLERANCE_HZ:
+        flags.append("pilot_off_frequency")
+    if loop.period_s is not None:
+        flags.append("looped_programme")
+    return FmStation(
+        freq_hz=freq, power_dbfs=e.power_dbfs, snr_db=e.snr_db, occupied_bw_hz=obw,
+        peak_deviation_hz=dev.peak_hz if dev else None, stereo=stereo, rds=rds,
+        channel_hz=channel, freq_offset_hz=freq - channel,
+        occupied_bw_xdb_hz=xdb_bandwidth(psd, floor, *span),
+        deviation_p999_hz=dev.p999_hz if dev else None,
+        over_75k_fraction=dev.over_limit_fraction if dev else None,
+        mpx_power_dbr=dev.mpx_power_db if dev else None,
+        pilot_level_hz=pilot.level_hz if stereo else None,
+        pilot_freq_error_hz=pilot.freq_error_hz if stereo else None,
+        loop_period_s=loop.period_s, loop_confidence=loop.confidence,
+        flags=tuple(flags))
+
+
+def _spurious(fc: float, e: Emission, t: _Track, stations: Iterable[FmStation],
+              audio: tuple[StationAudio, ...], carriers: list[float]) -> Spurious:
+    freq = fc + e.offset_hz
+    depth = t.am_depth()
+    best, best_corr = None, None
+    clip = t.audio_clip()
+    if depth > 0.02 and len(clip):
+        max_lag = int(0.05 * t.audio_rate)
+        scored = [(audio_correlation(clip, a.samples, max_lag), a.freq_hz) for a in audio]
+        if scored:
+            best_corr, best = max(scored)
+            if best_corr < AM_MIN_CORRELATION:
+                best = None
+    relations = frequency_relations(freq, carriers, tolerance_hz=max(5e3, 0.05 * e.width_hz))
+    if relations:
+        r = relations[0]
+        if best is not None and best in r.sources_hz:
+            mech = r.mechanism
+        elif best is not None:
+            mech = "am-audio"
+        else:
+            mech, best = r.mechanism, r.sources_hz[0]
+        sources = r.sources_hz if mech == r.mechanism else (best,)
+    else:
+        mech = "am-audio" if best is not None else None
+        sources = (best,) if best is not None else ()
+    return Spurious(freq_hz=freq, power_dbfs=e.power_dbfs, related_to_hz=best, mechanism=mech,
+                    sources_hz=tuple(sources), correlation=best_corr, am_depth=depth, snr_db=e.snr_db)

@@ -1,0 +1,306 @@
+"""Reference FM broadcast transmitter (ITU-R BS.450 stereo multiplex, BS.412 deviation) for tests
+and the city simulator.
+
+The station is rendered in chunks of one second. Every chunk is a pure function of the config and
+the chunk index (noise is seeded per chunk, filters run over a margin of the neighbouring audio),
+and each chunk's MPX has its mean removed so the FM phase returns to zero at every chunk boundary:
+any block ``[start_s, start_s + n/fs)`` is therefore the same samples whether rendered alone or as
+part of a longer render, and consecutive blocks join without a phase step.
+
+Signal chain: programme audio at 48 kHz → pre-emphasis + 15 kHz low-pass (one FIR) → clipper at
+the audio deviation → ×10 to the 480 kHz MPX rate → + pilot (19 kHz), L−R on 38 kHz DSB-SC, RDS on
+57 kHz → FM at 480 kHz complex → resampled to the caller's rate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+
+import numpy as np
+from scipy import signal
+
+from dsp.errors import DspError
+
+AUDIO_RATE = 48_000
+MPX_RATE = 480_000
+PILOT_HZ = 19_000.0
+CHUNK_S = 1
+_UP = MPX_RATE // AUDIO_RATE
+_MARGIN = 256  # audio samples either side of a chunk: covers the FIR and the ×10 interpolator
+PROGRAMMES = ("silence", "tone", "noise", "speech", "loop")
+
+
+@dataclass(frozen=True)
+class Programme:
+    """What the station plays. ``kind``: silence, tone (``tones_hz``), noise, speech (speech-like
+    noise bursts) or loop (a speech-like advert of ``period_s`` seconds, content fixed by ``seed``,
+    repeated for ever). ``level`` is the audio RMS relative to full deviation before the clipper."""
+
+    kind: str = "speech"
+    tones_hz: tuple[float, ...] = (1000.0,)
+    seed: int = 1
+    period_s: float = 20.0
+    level: float = 0.3
+
+    def __post_init__(self) -> None:
+        if self.kind not in PROGRAMMES:
+            raise DspError(f"Programme.kind {self.kind!r}: expected one of {', '.join(PROGRAMMES)}")
+        if self.kind == "loop" and not 1.0 <= self.period_s <= 3600.0:
+            raise DspError(f"Programme.period_s {self.period_s}: expected 1..3600 s")
+
+
+@dataclass(frozen=True)
+class SpuriousEmission:
+    """An unwanted emission rendered with the station: a CW tone or an AM copy of the station's
+    mono audio (how an ATC receiver hears an intermodulation product) at ``offset_hz`` from the
+    carrier, ``level_db`` relative to it."""
+
+    offset_hz: float
+    level_db: float = -40.0
+    modulation: str = "am"  # "cw" | "am"
+    am_depth: float = 0.8
+
+    def __post_init__(self) -> None:
+        if self.modulation not in ("cw", "am"):
+            raise DspError(f"SpuriousEmission.modulation {self.modulation!r}: expected 'cw' or 'am'")
+
+
+@dataclass(frozen=True)
+class FmStationConfig:
+    """One FM transmitter. Deviations are peak values in Hz; ``deviation_hz`` is the composite peak
+    the clipper allows (75 kHz is the limit; black broadcasts go far beyond). ``rds_groups`` are
+    IEC 62106 groups (4 blocks of 16 bits) cycled on the 57 kHz subcarrier."""
+
+    freq_offset_hz: float = 0.0
+    programme: Programme = field(default_factory=Programme)
+    stereo: bool = True
+    preemphasis_us: float = 50.0
+    deviation_hz: float = 75_000.0
+    pilot_dev_hz: float = 6_750.0
+    rds_dev_hz: float = 2_000.0
+    rds_groups: tuple = ()  # RdsGroup records or 4-tuples of block words
+    spurious: SpuriousEmission | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.deviation_hz <= 250e3:
+            raise DspError(f"FmStationConfig.deviation_hz {self.deviation_hz}: expected 0 < dev ≤ 250 kHz")
+        if self.preemphasis_us not in (0.0, 50.0, 75.0):
+            raise DspError(f"FmStationConfig.preemphasis_us {self.preemphasis_us}: expected 0, 50 or 75")
+        if self.pilot_dev_hz < 0 or self.rds_dev_hz < 0:
+            raise DspError("FmStationConfig pilot_dev_hz/rds_dev_hz must be ≥ 0")
+        if self.audio_dev_hz <= 0:
+            raise DspError(f"FmStationConfig: pilot + RDS deviation leave no room for audio "
+                           f"under deviation_hz {self.deviation_hz}")
+
+    @property
+    def audio_dev_hz(self) -> float:
+        pilot = self.pilot_dev_hz if self.stereo else 0.0
+        rds = self.rds_dev_hz if self.rds_groups else 0.0
+        return self.deviation_hz - pilot - rds
+
+
+# ----------------------------------------------------------------------------------- programme
+
+
+def _noise(seed: int, stream: int, chunk: int, n: int) -> np.ndarray:
+    return np.random.default_rng([seed, stream, chunk & 0xFFFFFFFF, 7]).standard_normal(n)
+
+
+def _chunked(gen, a0: int, a1: int) -> np.ndarray:
+    """Samples a0..a1 of a signal generated one second per call ``gen(chunk)``."""
+    k0, k1 = a0 // AUDIO_RATE, (a1 - 1) // AUDIO_RATE
+    x = np.concatenate([gen(k) for k in range(k0, k1 + 1)])
+    return x[a0 - k0 * AUDIO_RATE:a1 - k0 * AUDIO_RATE]
+
+
+@lru_cache(maxsize=8)
+def _shaping_fir(lo_hz: float, hi_hz: float) -> np.ndarray:
+    return signal.firwin(129, [lo_hz, hi_hz], pass_zero=False, fs=AUDIO_RATE)
+
+
+def _speech_chunk(seed: int, stream: int, chunk: int) -> np.ndarray:
+    """One second of speech-like sound: band-limited noise with a voiced buzz under a syllabic
+    (~4 Hz) envelope with pauses. Chunks are independent; the syllable envelope starts and ends at
+    zero so they abut without clicks."""
+    rng = np.random.default_rng([seed, stream, chunk & 0xFFFFFFFF, 11])
+    t = np.arange(AUDIO_RATE) / AUDIO_RATE
+    n_syll = 4
+    env = np.zeros(AUDIO_RATE)
+    for k in range(n_syll):  # 4 syllables a second; a per-syllable loop, not per sample
+        if rng.random() < 0.2:
+            continue  # a pause
+        c, w = (k + rng.uniform(0.3, 0.7)) / n_syll, rng.uniform(0.04, 0.09)
+        env += rng.uniform(0.4, 1.0) * np.exp(-0.5 * ((t - c) / w) ** 2)
+    f0 = rng.uniform(100.0, 220.0) * (1 + 0.1 * np.sin(2 * np.pi * rng.uniform(1, 3) * t))
+    buzz = signal.sawtooth(2 * np.pi * np.cumsum(f0) / AUDIO_RATE)
+    hiss = rng.standard_normal(AUDIO_RATE)
+    hiss = np.convolve(hiss, _shaping_fir(300.0, 4000.0), mode="same")
+    x = env * (0.6 * buzz + 1.5 * hiss)
+    return x / 0.45
+
+
+@lru_cache(maxsize=4)
+def _advert(seed: int, period_n: int) -> np.ndarray:
+    n_chunks = -(-period_n // AUDIO_RATE)
+    return np.concatenate([_speech_chunk(seed, 99, k) for k in range(n_chunks)])[:period_n]
+
+
+def programme_audio(prog: Programme, seed: int, stream: int, a0: int, a1: int) -> np.ndarray:
+    """Programme samples ``a0 .. a1`` (absolute 48 kHz indices) of one audio channel, RMS ≈ level."""
+    n = a1 - a0
+    if prog.kind == "silence":
+        x = np.zeros(n)
+    elif prog.kind == "tone":
+        t = np.arange(a0, a1) / AUDIO_RATE
+        x = sum(np.sin(2 * np.pi * f * t) for f in prog.tones_hz) * (math.sqrt(2) / len(prog.tones_hz))
+    elif prog.kind == "noise":
+        lp = _shaping_fir(30.0, 3000.0)
+        raw = _chunked(lambda k: _noise(seed, stream, k, AUDIO_RATE), a0 - len(lp), a1)
+        x = np.convolve(raw, lp, mode="valid")[1:] / math.sqrt(np.sum(lp ** 2))
+    elif prog.kind == "speech":
+        x = _chunked(lambda k: _speech_chunk(seed, stream, k), a0, a1)
+    else:
+        period_n = int(round(prog.period_s * AUDIO_RATE))
+        x = _advert(prog.seed, period_n)[np.arange(a0, a1) % period_n]
+    return (prog.level * x).astype(np.float64)
+
+
+# ----------------------------------------------------------------------------------------- MPX
+
+
+@lru_cache(maxsize=4)
+def _preemphasis_fir(tau_us: float) -> np.ndarray:
+    """Pre-emphasis |1 + jωτ| up to 15 kHz, nothing above 16.5 kHz (keeps 19 kHz clear)."""
+    tau = tau_us * 1e-6
+    f = np.array([0.0, 1000, 3000, 6000, 10000, 13000, 15000, 16500, AUDIO_RATE / 2])
+    g = np.sqrt(1 + (2 * np.pi * f * tau) ** 2)
+    g[-2:] = 0.0
+    return signal.firwin2(127, f, g, fs=AUDIO_RATE)
+
+
+@lru_cache(maxsize=1)
+def _rds_module():
+    try:
+        from dsp.fm import rds  # the RDS encoder lives beside this module (IEC 62106)
+    except ImportError:
+        return None
+    return rds if hasattr(rds, "rds_waveform") else None
+
+
+def _chunk_mpx(cfg: FmStationConfig, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(MPX in Hz of deviation at 480 kHz, mono audio at 48 kHz) of chunk k, MPX mean removed."""
+    a0, a1 = k * AUDIO_RATE, (k + 1) * AUDIO_RATE
+    fir = _preemphasis_fir(cfg.preemphasis_us) if cfg.preemphasis_us else signal.firwin(127, 15500, fs=AUDIO_RATE)
+    chans = [programme_audio(cfg.programme, cfg.seed, s, a0 - _MARGIN, a1 + _MARGIN)
+             for s in ((0, 1) if cfg.stereo and cfg.programme.kind in ("noise", "speech") else (0,))]
+    shaped = [np.clip(np.convolve(c, fir, mode="same"), -1.0, 1.0) for c in chans]
+    mono_audio = sum(chans) / len(chans)
+    up = [signal.resample_poly(s, _UP, 1)[_MARGIN * _UP:-_MARGIN * _UP] for s in shaped]
+    n = MPX_RATE * CHUNK_S
+    # Pilot phase from the integer sample index: exact over hours (19 kHz / 480 kHz = 19/480).
+    idx = (np.arange(k * n, (k + 1) * n, dtype=np.int64) * 19) % 480
+    theta = 2 * np.pi * idx / 480.0
+    left = up[0]
+    right = up[-1]
+    if cfg.stereo:
+        mpx = cfg.audio_dev_hz * (0.5 * (left + right) + 0.5 * (left - right) * np.sin(2 * theta))
+        mpx += cfg.pilot_dev_hz * np.sin(theta)
+    else:
+        mpx = cfg.audio_dev_hz * left
+    if cfg.rds_groups:
+        rds = _rds_module()
+        if rds is None:
+            raise DspError("FmStationConfig.rds_groups given but dsp.fm.rds (the RDS encoder) is not available")
+        # Our pilot is sin(θ) = cos(θ − π/2); IEC 62106 locks the 57 kHz carrier to its third harmonic.
+        mpx += cfg.rds_dev_hz * rds.rds_waveform(list(cfg.rds_groups), float(MPX_RATE), n, start_s=float(k * CHUNK_S),
+                                                 pilot_phase=-np.pi / 2 if cfg.stereo else None)
+    mpx -= mpx.mean()
+    return mpx, mono_audio[_MARGIN:-_MARGIN]
+
+
+@lru_cache(maxsize=32)
+def _chunk_baseband(cfg: FmStationConfig, k: int) -> np.ndarray:
+    mpx, _ = _chunk_mpx(cfg, k)
+    phase = (2 * np.pi / MPX_RATE) * np.cumsum(mpx)
+    return np.exp(1j * np.concatenate(([0.0], phase[:-1]))).astype(np.complex64)
+
+
+def render_mpx(config: FmStationConfig, start_s: float, n_samples: int) -> np.ndarray:
+    """The composite (MPX) in Hz of instantaneous deviation at :data:`MPX_RATE`, float64 —
+    the ground truth the measurements are checked against."""
+    return _span(lambda k: _chunk_mpx(config, k)[0], MPX_RATE, _start_index(start_s, MPX_RATE), n_samples)
+
+
+def render_audio(config: FmStationConfig, start_s: float, n_samples: int) -> np.ndarray:
+    """The mono programme (before pre-emphasis) at :data:`AUDIO_RATE`, float64."""
+    return _span(lambda k: _chunk_mpx(config, k)[1], AUDIO_RATE, _start_index(start_s, AUDIO_RATE), n_samples)
+
+
+def _start_index(start_s: float, rate: int) -> int:
+    if not math.isfinite(start_s) or start_s < 0:
+        raise DspError(f"start_s {start_s}: expected a finite time ≥ 0")
+    return int(round(start_s * rate))
+
+
+def _span(chunk, rate: int, i0: int, n: int) -> np.ndarray:
+    per = rate * CHUNK_S
+    k0, k1 = i0 // per, (i0 + max(n, 1) - 1) // per
+    x = np.concatenate([chunk(k) for k in range(k0, k1 + 1)])
+    return x[i0 - k0 * per:i0 - k0 * per + n]
+
+
+def render_fm_station(config: FmStationConfig, sample_rate: float, start_s: float,
+                      n_samples: int) -> np.ndarray:
+    """Complex64 baseband of the station, carrier at ``config.freq_offset_hz`` (0 for the
+    simulator, which mixes), carrier power 1 (a spurious emission adds its own power).
+
+    Deterministic in (config, start_s): consecutive blocks concatenate to the single long render.
+    """
+    if not isinstance(config, FmStationConfig):
+        raise DspError(f"config: expected FmStationConfig, got {type(config).__name__}")
+    if not math.isfinite(sample_rate) or sample_rate < 2 * 200e3:
+        raise DspError(f"sample_rate {sample_rate}: expected ≥ 400 kHz for a broadcast FM channel")
+    if n_samples < 0:
+        raise DspError(f"n_samples {n_samples}: expected ≥ 0")
+    if n_samples == 0:
+        return np.zeros(0, np.complex64)
+    ratio = Fraction(sample_rate / MPX_RATE).limit_denominator(1000)
+    if abs(float(ratio) * MPX_RATE - sample_rate) > 1e-6 * sample_rate:
+        raise DspError(f"sample_rate {sample_rate}: not a simple ratio of {MPX_RATE} Hz")
+    up, down = ratio.numerator, ratio.denominator
+    out_i0 = int(round(start_s * sample_rate))
+    if out_i0 < 0:
+        raise DspError(f"start_s {start_s}: expected ≥ 0")
+    # Baseband span on the 480 kHz grid aligned so its first sample is an output sample time.
+    margin = 64 * down
+    b0 = max(0, ((out_i0 * down) // up - margin) // down * down)
+    b1 = (out_i0 + n_samples) * down // up + margin + 1
+    bb = _span(lambda k: _chunk_baseband(config, k), MPX_RATE, b0, b1 - b0)
+    if up == 1 and down == 1:
+        y = bb
+    else:
+        y = signal.resample_poly(bb, up, down).astype(np.complex64)
+    first = out_i0 - b0 * up // down
+    y = y[first:first + n_samples]
+    t = np.arange(out_i0, out_i0 + n_samples, dtype=np.float64) / sample_rate
+    if config.freq_offset_hz:
+        y = y * np.exp(2j * np.pi * config.freq_offset_hz * t).astype(np.complex64)
+    if config.spurious is not None:
+        y = y + _spurious(config, t)
+    return y.astype(np.complex64)
+
+
+def _spurious(cfg: FmStationConfig, t: np.ndarray) -> np.ndarray:
+    sp = cfg.spurious
+    amp = 10 ** (sp.level_db / 20)
+    env = np.ones_like(t)
+    if sp.modulation == "am":
+        a0 = int(math.floor(t[0] * AUDIO_RATE))
+        audio = render_audio(cfg, a0 / AUDIO_RATE, int(math.ceil((t[-1] - t[0]) * AUDIO_RATE)) + 2)
+        peak = max(float(np.max(np.abs(audio))), 1e-9)
+        env = 1 + sp.am_depth * np.interp(t * AUDIO_RATE - a0, np.arange(len(audio)), audio / peak)
+    return (amp * env * np.exp(2j * np.pi * (cfg.freq_offset_hz + sp.offset_hz) * t)).astype(np.complex64)
