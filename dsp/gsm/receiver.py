@@ -43,6 +43,8 @@ TRACK_SEARCH = 2
 #: Consecutive SCH failures after which a carrier is considered lost and re-acquired.
 MAX_SCH_MISSES = 6
 NORMAL_TRAINING_START = 61
+#: FCCH quality (≈ S/(S+N)) needed to refresh the frequency while tracking.
+TRACK_QUALITY = 0.6
 
 
 @dataclass(frozen=True)
@@ -248,7 +250,7 @@ class _Tracker:
         t3 = fn % 51
         if t3 in FCCH_FRAMES:
             fix = fcch_fix(seg, SPS)
-            if fix is not None and fix.quality > 0.8:
+            if fix is not None and fix.quality > TRACK_QUALITY:
                 # Half-steps: a noisy estimate must not throw the tracking off.
                 self.freq_corr += 0.5 * fix.freq_offset_hz
             return

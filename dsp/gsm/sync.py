@@ -26,6 +26,8 @@ SCH_TRAINING_START = 42
 #: Fine frequency: over 140 of the burst's symbols, phase change across 70 (±1.9 kHz unambiguous).
 FINE_SPAN = 140
 FINE_LAG = 70
+#: |Σ y[n+sps]·y*[n]| / Σ|y|² above which a stretch is taken for an FCCH burst (≈ S/(S+N)).
+MIN_QUALITY = 0.35
 
 
 @dataclass(frozen=True)
@@ -64,24 +66,20 @@ def fcch_fix(y: np.ndarray, samples_per_symbol: int) -> FcchFix | None:
     p = psum[inner:] - psum[:-inner]
     q = np.abs(s) / np.maximum(p, 1e-30)
     k = int(np.argmax(q))
-    if q[k] < 0.5:
+    if q[k] < MIN_QUALITY:
         return None
     # The plateau of q is flat where the window is inside the burst; its centre is the best start.
     near = np.nonzero(q >= q[k] - 0.02 * q[k])[0]
     near = near[np.abs(near - k) <= 2 * sps]
     start = float(near.mean())
-    coarse = (float(np.angle(s[k])) - np.pi / 2) * SYMBOL_RATE / (2 * np.pi)
-    # Filtered noise is correlated over one symbol and biases that angle by ~1e-2 rad (hundreds
-    # of Hz): refine over a long lag, where the noise is uncorrelated, on the tone brought to DC.
-    lo = int(start) + 4 * sps
-    z = y[lo: lo + FINE_SPAN * sps]
-    if z.size == FINE_SPAN * sps:
-        n = np.arange(z.size)
-        z = z * np.exp(-2j * np.pi * n * (0.25 + coarse / SYMBOL_RATE) / sps)
-        lag = FINE_LAG * sps
-        fine = np.angle(np.sum(z[lag:] * np.conj(z[:-lag]))) * SYMBOL_RATE / (2 * np.pi * FINE_LAG)
-        coarse += float(fine)
-    return FcchFix(start=start, freq_offset_hz=coarse, quality=float(q[k]))
+    # The angle of s is no frequency estimate: filtered noise, correlated over one symbol, biases it
+    # by hundreds of Hz at low SNR. Measure over a long lag instead, where the noise is uncorrelated,
+    # on the tone brought to DC; the wideband search already put the carrier within ±1.9 kHz.
+    lo = min(int(start) + 4 * sps, y.size - FINE_SPAN * sps)
+    z = y[lo: lo + FINE_SPAN * sps] * np.exp(-0.5j * np.pi * np.arange(FINE_SPAN * sps) / sps)
+    lag = FINE_LAG * sps
+    fine = np.angle(np.sum(z[lag:] * np.conj(z[:-lag]))) * SYMBOL_RATE / (2 * np.pi * FINE_LAG)
+    return FcchFix(start=start, freq_offset_hz=float(fine), quality=float(q[k]))
 
 
 def sch_fix(y: np.ndarray, samples_per_symbol: int, t0: int, search: int) -> SchFix | None:
