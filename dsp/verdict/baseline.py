@@ -1,0 +1,82 @@
+"""Which of the cells and stations seen in the same scan are the licensed ones (they match the
+register), and per-operator baselines learned from them: public tools disagree on thresholds
+(CRO "> 0" to "> 40"), so a rule compares a cell with its own operator's licensed cells here."""
+
+from __future__ import annotations
+
+import statistics
+
+from dsp.verdict.context import VerdictContext
+from dsp.verdict.geo import distance_m
+from dsp.verdict.fields import bsic_of, field_of, identity_of, rds_pi, same_cell
+from dsp.verdict.registers import FmLicence, LicensedCell
+
+
+#: A licensed FM station is still "for this place" up to this multiple of its service radius
+#: (fringe reception is common); beyond it, a carrier on its channel is another transmitter.
+REACH_FACTOR = 1.5
+
+
+def register_entry(cell, ctx: VerdictContext) -> LicensedCell | None:
+    """The register row this cell matches in identity and, where the register knows them, ARFCN and BSIC."""
+    ident = identity_of(cell)
+    if ident is None or ctx.cell_register is None:
+        return None
+    for entry in ctx.cell_register.lookup(*ident):
+        if entry.arfcn is not None and entry.arfcn != field_of(cell, "arfcn"):
+            continue
+        if entry.bsic is not None and bsic_of(cell) is not None and entry.bsic != bsic_of(cell):
+            continue
+        return entry
+    return None
+
+
+def licensed_cells(ctx: VerdictContext, exclude=None) -> list:
+    """Cells of the scan that match the register (the target itself excluded)."""
+    return [c for c in ctx.cells
+            if (exclude is None or not same_cell(c, exclude)) and register_entry(c, ctx) is not None]
+
+
+def operator_peers(cell, ctx: VerdictContext) -> list:
+    """Licensed cells of the scan with the same MCC/MNC as ``cell``."""
+    ident = identity_of(cell)
+    if ident is None:
+        return []
+    return [c for c in licensed_cells(ctx, exclude=cell) if identity_of(c)[:2] == ident[:2]]
+
+
+def peer_values(peers: list, name: str) -> list[float]:
+    return [float(v) for v in (field_of(p, name) for p in peers) if v is not None]
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def licence_for(station, ctx: VerdictContext, tolerance_hz: float = 25e3) -> FmLicence | None:
+    """The licence on this station's channel whose service area holds the node (or, without a node
+    position, the one whose PI matches, else the first on the channel)."""
+    if ctx.fm_register is None:
+        return None
+    on_channel = ctx.fm_register.on_channel(field_of(station, "freq_hz"), tolerance_hz)
+    if not on_channel:
+        return None
+    if ctx.node is not None:
+        return min(on_channel, key=lambda lic: distance_m(*ctx.node, lic.lat, lic.lon) / lic.service_radius_m)
+    pi = rds_pi(station)
+    return next((lic for lic in on_channel if pi and lic.pi == pi), on_channel[0])
+
+
+def station_is_licensed(station, ctx: VerdictContext) -> bool:
+    """On a licensed channel for this place, and sending the licensee's PI when both are known."""
+    lic = licence_for(station, ctx)
+    if lic is None:
+        return False
+    if ctx.node is not None and distance_m(*ctx.node, lic.lat, lic.lon) > lic.service_radius_m * REACH_FACTOR:
+        return False
+    pi = rds_pi(station)
+    return lic.pi is None or pi is None or pi == lic.pi
+
+
+def licensed_stations(ctx: VerdictContext, exclude=None) -> list:
+    return [s for s in ctx.stations if s is not exclude and station_is_licensed(s, ctx)]

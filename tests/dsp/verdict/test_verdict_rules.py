@@ -1,0 +1,160 @@
+"""One case per rule: it fires on its case (the reason names the values) and stays quiet on the
+licensed twin; a rule lacking its data abstains instead of firing."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from dsp.fm.station import Spurious
+from dsp.verdict import ALL_RULES, FM_RULES, GSM_RULES, TargetHistory, judge
+from dsp.verdict.rules.base import Abstain, Fired
+from verdict_worlds import NOW, fm_world, gsm_world, rds
+
+
+def _copy_on(arfcn):
+    """The licensed target's identity copied onto another ARFCN, both in the scan."""
+    original, ctx = gsm_world()
+    copy = dataclasses.replace(original, arfcn=arfcn, freq_hz=935e6 + 0.2e6 * arfcn, bsic=40)
+    return gsm_world({"arfcn": arfcn, "freq_hz": 935e6 + 0.2e6 * arfcn, "bsic": 40}, extra_cells=(original,)), \
+        gsm_world(extra_cells=(copy,))
+
+
+HIST = ("gsm", 90)
+
+# rule id → (firing case, licensed twin, words the reason must contain)
+CASES = {
+    "gsm.identity_unregistered": (lambda: gsm_world({"cell_id": 5501}), gsm_world, ["CI 5501", "no licensed cell"]),
+    "gsm.identity_clone": (lambda: gsm_world({"arfcn": 85, "bsic": 40}), gsm_world,
+                           ["ARFCN 90", "ARFCN 85", "BSIC 40 (NCC 5, BCC 0)"]),
+    "gsm.duplicate_identity": (lambda: _copy_on(85)[0], lambda: _copy_on(85)[1], ["ARFCN 90", "licenses ARFCN 90"]),
+    "gsm.arfcn_identity_changes": (
+        lambda: gsm_world(history={HIST: TargetHistory(identities=(("460", "00", 4361, 20824), ("460", "00", 41234, 5501)))}),
+        lambda: gsm_world(history={HIST: TargetHistory(identities=(("460", "00", 4361, 20824),))}),
+        ["2 different identities", "LAC 41234 CI 5501"]),
+    "gsm.arfcn_outside_allocation": (lambda: gsm_world({"arfcn": 110}), gsm_world,
+                                     ["ARFCN 110", "China Mobile", "China Unicom"]),
+    "gsm.plmn_foreign": (lambda: gsm_world({"mnc": "05"}), gsm_world, ["460-05", "MNC 05"]),
+    "gsm.lac_unknown": (lambda: gsm_world({"lac": 41234}), gsm_world, ["LAC 41234", "20 km"]),
+    "gsm.neighbours_few": (lambda: gsm_world({"neighbours": ()}), gsm_world, ["empty"]),
+    "gsm.neighbours_not_reciprocal": (lambda: gsm_world({"arfcn": 40}), gsm_world, ["ARFCN 40", "3 licensed cells"]),
+    "gsm.neighbours_other_operator": (lambda: gsm_world({"neighbours": (110, 115, 120, 62)}), gsm_world,
+                                      ["3 of 4", "110, 115, 120"]),
+    "gsm.aggressive_reselection": (lambda: gsm_world({"cro_db": 62}), gsm_world, ["CRO 62 dB", "at most 4 dB"]),
+    "gsm.high_hysteresis": (lambda: gsm_world({"crh_db": 14}), gsm_world, ["14 dB", "at most 4 dB"]),
+    "gsm.short_t3212": (lambda: gsm_world({"t3212_decihours": 1}), gsm_world, ["every 6 min"]),
+    "gsm.no_paging": (lambda: gsm_world({"paging_count": 0}), gsm_world, ["not one paging message in 12 s"]),
+    "gsm.no_gprs": (lambda: gsm_world({"gprs": False}), gsm_world, ["no GPRS", "3 of 3"]),
+    "gsm.freq_offset": (lambda: gsm_world({"freq_offset_hz": 2500.0}), gsm_world, ["+2378 Hz", "median of 6 licensed cells"]),
+    "gsm.power_above_site": (lambda: gsm_world({"power_dbfs": gsm_world()[0].power_dbfs + 30}), gsm_world,
+                             ["29 dB stronger", "1.5 km away", "nearer transmitter"]),
+    "gsm.recently_appeared": (
+        lambda: gsm_world(history={HIST: TargetHistory(first_seen=NOW - 900, last_seen=NOW, watched_since=NOW - 3 * 86400)}),
+        lambda: gsm_world(history={HIST: TargetHistory(first_seen=NOW - 30 * 86400, last_seen=NOW,
+                                                       watched_since=NOW - 60 * 86400)}),
+        ["15 min", "72 h"]),
+    "gsm.moving": (
+        lambda: gsm_world(history={HIST: TargetHistory(positions=((31.23, 121.47), (31.24, 121.48), (31.25, 121.49)))}),
+        lambda: gsm_world(history={HIST: TargetHistory(positions=((31.23, 121.47), (31.2305, 121.4705)))}),
+        ["3 position fixes", "2.9 km"]),
+    "fm.unlicensed_carrier": (lambda: fm_world({"freq_hz": 96.3e6, "channel_hz": 96.3e6}), fm_world,
+                              ["96.30 MHz", "no licence for this place"]),
+    "fm.rds_identity_mismatch": (lambda: fm_world({"rds": rds("1234", "CNR 1")}), fm_world,
+                                 ["PI '1234'", "'13A1'", "China National Radio 1 (GD-001)"]),
+    "fm.rds_missing": (lambda: fm_world({"rds": None}), fm_world, ["no RDS at 35 dB", "PI 13A1"]),
+    "fm.over_deviation": (lambda: fm_world({"over_75k_fraction": 0.08, "deviation_p999_hz": 110e3}), fm_world,
+                          ["8.0 %", "110 kHz"]),
+    "fm.occupied_bandwidth": (lambda: fm_world({"occupied_bw_hz": 320e3}), fm_world, ["320 kHz", "280 kHz", "stereo"]),
+    "fm.pilot_offset": (lambda: fm_world({"pilot_freq_error_hz": 6.0}), fm_world,
+                        ["+5.5 Hz", "median of 2 licensed stations"]),
+    "fm.power_above_prediction": (lambda: fm_world({"power_dbfs": fm_world()[0].power_dbfs + 30}), fm_world,
+                                  ["28 dB stronger", "China National Radio 1", "10 km away"]),
+    "fm.looped_audio": (lambda: fm_world({"loop_period_s": 45.0, "loop_confidence": 0.95}), fm_world,
+                        ["every 45 s", "looped advert"]),
+    "fm.aviation_spurious": (
+        lambda: fm_world(spurious=(Spurious(freq_hz=121.5e6, power_dbfs=-70.0, related_to_hz=98.7e6,
+                                            mechanism="harmonic"),)),
+        lambda: fm_world(spurious=(Spurious(freq_hz=121.5e6, power_dbfs=-70.0, related_to_hz=101.7e6,
+                                            mechanism="harmonic"),)),
+        ["121.500 MHz"]),
+    "fm.odd_schedule": (
+        lambda: fm_world(history={("fm", 98700): TargetHistory(on_air_hours=(23, 0, 1, 2), listened_hours=tuple(range(24)))}),
+        lambda: fm_world(history={("fm", 98700): TargetHistory(on_air_hours=tuple(range(24)), listened_hours=tuple(range(24)))}),
+        ["only at night", "23h", "16 daytime hours"]),
+    "fm.off_raster": (lambda: fm_world({"freq_hz": 98.735e6, "freq_offset_hz": 35e3}), fm_world, ["+34.6 kHz"]),
+}
+
+
+def test_every_rule_has_a_case_and_ids_are_unique():
+    assert set(CASES) == set(ALL_RULES)
+    assert len(ALL_RULES) == len(GSM_RULES) + len(FM_RULES)
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_rule_fires_on_its_case_with_the_values_in_the_reason(rule_id):
+    make_case, _, words = CASES[rule_id]
+    target, ctx = make_case()
+    rule = ALL_RULES[rule_id]
+    assert isinstance(rule.evaluate(target, ctx), Fired)
+    verdict = judge(target, ctx, GSM_RULES if rule.kind == "gsm" else FM_RULES)
+    reason = next(r for r in verdict.reasons if r.rule == rule_id)
+    for word in words:
+        assert word in reason.text, reason.text
+    assert 0 < reason.weight <= rule.weight
+
+
+@pytest.mark.parametrize("rule_id", sorted(CASES))
+def test_rule_is_quiet_on_the_licensed_twin(rule_id):
+    _, make_twin, _ = CASES[rule_id]
+    target, ctx = make_twin()
+    assert ALL_RULES[rule_id].evaluate(target, ctx) is None
+
+
+GSM_BLANK = {"mcc": None, "mnc": None, "lac": None, "cell_id": None, "neighbours": None, "cro_db": None,
+             "crh_db": None, "t3212_decihours": None, "paging_count": None, "gprs": None, "si_types": (),
+             "freq_offset_hz": None, "power_dbfs": None}
+FM_BLANK = {"rds": None, "snr_db": 5.0, "over_75k_fraction": None, "deviation_p999_hz": None,
+            "occupied_bw_hz": None, "pilot_freq_error_hz": None, "loop_confidence": None}
+
+
+@pytest.mark.parametrize("rule_id", sorted(r.id for r in GSM_RULES))
+def test_gsm_rule_abstains_on_a_carrier_whose_system_information_never_decoded(rule_id):
+    target, ctx = gsm_world(GSM_BLANK)
+    assert isinstance(ALL_RULES[rule_id].evaluate(target, ctx), Abstain)
+
+
+@pytest.mark.parametrize("rule_id", sorted(r.id for r in FM_RULES))
+def test_fm_rule_abstains_without_registers_node_or_measurements(rule_id):
+    target, ctx = fm_world(FM_BLANK, fm_register=None, node=None, spurious_searched=False, stations=())
+    outcome = ALL_RULES[rule_id].evaluate(target, ctx)
+    # Off-raster with no licensed station to learn the node's error from cannot be told apart either.
+    assert isinstance(outcome, Abstain), outcome
+
+
+def test_cro_subtracted_when_penalty_time_flags_it():
+    target, ctx = gsm_world({"cro_db": 62, "penalty_time_s": 640})
+    assert ALL_RULES["gsm.aggressive_reselection"].evaluate(target, ctx) is None
+
+
+def test_identity_absent_from_a_crowd_register_counts_less():
+    from dsp.verdict import parse_opencellid
+    crowd = parse_opencellid("radio,mcc,net,area,cell,unit,lon,lat,range\nGSM,460,0,4361,20821,0,121.475,31.235,1000\n")
+    target, ctx = gsm_world({"cell_id": 5501}, cell_register=crowd)
+    fired = ALL_RULES["gsm.identity_unregistered"].evaluate(target, ctx)
+    assert fired.scale < 1
+    reason = next(r for r in judge(target, ctx, GSM_RULES).reasons if r.rule == "gsm.identity_unregistered")
+    assert "crowd-sourced" in reason.text and reason.weight < ALL_RULES["gsm.identity_unregistered"].weight
+
+
+def test_distant_licensee_heard_beyond_its_area_counts_less():
+    target, ctx = fm_world({"freq_hz": 105.7e6, "channel_hz": 105.7e6, "rds": rds("2222", "FARAWAY")})
+    fired = ALL_RULES["fm.unlicensed_carrier"].evaluate(target, ctx)
+    assert isinstance(fired, Fired) and fired.scale < 1
+
+
+def test_scrolling_ps_that_includes_the_licensed_name_is_not_a_mismatch():
+    target, ctx = fm_world({"rds": rds("13A1", "NEWS    ", ps_seen=(("NEWS    ", 30), ("CNR 1   ", 20)))})
+    assert ALL_RULES["fm.rds_identity_mismatch"].evaluate(target, ctx) is None
+    target, ctx = fm_world({"rds": rds("13A1", "HEALTH  ")})
+    assert ALL_RULES["fm.rds_identity_mismatch"].evaluate(target, ctx).scale == 0.5
