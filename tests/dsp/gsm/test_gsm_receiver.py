@@ -1,0 +1,113 @@
+"""Capture → cells: the reference recording, synthetic RTL-SDR captures, real GSMSP captures, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from dsp.errors import DspError
+from dsp.gsm.gmsk import SYMBOL_RATE
+from dsp.gsm.receiver import receive, stream
+from dsp.gsm.tx import render_bcch
+from sensors.recording import open_recording
+
+GSMSP = "gsm_gsmsp2007/GSMSP_20070204_robert_dbsrx_{}.cfile"
+
+
+def _si(ci: int) -> dict[str, bytes]:
+    """SI3/SI4 of a cell with cell identity ``ci`` (MCC 460, MNC 01, LAC 0x508D)."""
+    si3 = bytes.fromhex("49061b") + ci.to_bytes(2, "big") + bytes.fromhex("64f010508dc800052f4548e50000bf002b2b")
+    si4 = bytes.fromhex("31061c64f010508d4548e50000bf002b2b2b2b2b2b2b2b")
+    return {"SI3": si3, "SI4": si4}
+
+
+def _ok_blocks(carrier) -> set[bytes]:
+    return {r.data for _, r in carrier.blocks if r.ok}
+
+
+def test_reference_recording_every_cell_and_block(shared_vector):
+    base = shared_vector("gsm_3cells_2400k")
+    truth = json.loads(base.with_name(base.name + ".truth.json").read_text())
+    rec = open_recording(base)
+    got = receive(lambda: rec.blocks(1 << 20), rec.info.sample_rate, rec.info.center_freq)
+    assert [c.arfcn for c in got] == sorted(c["arfcn"] for c in truth["cells"])
+    for c, t in zip(got, sorted(truth["cells"], key=lambda c: c["arfcn"])):
+        assert (c.sch.ncc, c.sch.bcc, c.freq_hz) == (t["ncc"], t["bcc"], t["freq_hz"])
+        assert c.freq_offset_hz == pytest.approx(t["freq_offset_hz"], abs=150)
+        assert {bytes.fromhex(h) for h in t["si_hex"].values()} <= _ok_blocks(c)
+        assert sum(r.ok for _, r in c.blocks) >= 0.95 * len(c.blocks)
+
+
+def test_five_carriers_cu8_20ppm_snr10(tmp_path):
+    rate, centre = 2.4e6, 947.0e6
+    n = int(0.55 * rate)
+    rng = np.random.default_rng(11)
+    channels = [-800e3, -400e3, 0.0, 400e3, 800e3]
+    x = np.zeros(n, np.complex128)
+    for k, ch in enumerate(channels):
+        ppm = (-20, 20, 13, -17, 20)[k]
+        off = ch + ppm * 1e-6 * (centre + ch)
+        # fn0 puts the TC=2 multiframe (SI3) inside the capture.
+        sig = render_bcch(8 * k + 3, _si(1000 + k), rate, 0.0, n, fn0=51 * 2 - 7 * k - 3)
+        x += 10 ** (-2 * k / 20) * sig * np.exp(2j * np.pi * (off * np.arange(n) / rate + rng.uniform()))
+    # SNR 10 dB for the weakest carrier (−8 dB) in 270.833 kHz.
+    p_noise = 10 ** (-0.8) * 10 ** (-1.0) * rate / SYMBOL_RATE
+    x += np.sqrt(p_noise / 2) * (rng.standard_normal(n) + 1j * rng.standard_normal(n))
+    # RTL-SDR front end: IQ gain/phase imbalance, DC, 8-bit quantisation.
+    x = x / np.abs(x).max() * 0.9
+    i = x.real * 1.04 + 0.02
+    q = 0.96 * (x.imag * np.cos(0.03) + x.real * np.sin(0.03)) - 0.015
+    cu8 = np.clip(np.round(np.stack([i, q], axis=1).reshape(-1) * 127.5 + 127.5), 0, 255).astype(np.uint8)
+    path = tmp_path / "five.cu8"
+    cu8.tofile(path)
+    rec = open_recording(path, rate=rate, freq=centre, fmt="cu8")
+    got = receive(lambda: rec.blocks(1 << 19), rate, centre)
+    assert [c.freq_hz - centre for c in got] == pytest.approx(channels)
+    assert [c.sch.bsic for c in got] == [8 * k + 3 for k in range(5)]
+    for k, c in enumerate(got):
+        assert _si(1000 + k)["SI3"] in _ok_blocks(c)
+
+
+def test_gsmsp_941mhz_real_capture_matches_gr_gsm(realdata):
+    x = np.fromfile(realdata(GSMSP.format("941.0MHz_128")), np.complex64) / 32768
+    (cell,) = receive(stream(x), 500e3, 941.0e6)
+    assert (cell.arfcn, cell.sch.ncc, cell.sch.bcc) == (30, 4, 0)
+    blocks = {fn: r.data for fn, r in cell.blocks if r.ok}
+    expected = realdata("gsm_gsmsp2007/expected") / "GSMSP_20070204_robert_dbsrx_941.0MHz_128.grgsm_messages_ts0.txt"
+    for line in expected.read_text().splitlines():
+        head, _, hexes = line.partition(":")
+        assert blocks[int(head.split()[0])] == bytes.fromhex(hexes)
+
+
+def test_gsmsp_953mhz_real_capture_bsic_56(realdata):
+    x = np.fromfile(realdata(GSMSP.format("953.6MHz_128")), np.complex64) / 32768
+    (cell,) = receive(stream(x), 500e3, 953.6e6)
+    assert (cell.arfcn, cell.sch.bsic) == (93, 56)
+    blocks = {fn: r.data for fn, r in cell.blocks if r.ok}
+    assert blocks[857122] == bytes.fromhex("150621000100") + b"\x2b" * 17
+
+
+@pytest.mark.parametrize("name,rate,freq", [("937MHz_16", 4e6, 937e6), ("941MHz_16", 4e6, 941e6)])
+def test_gsmsp_20ms_files_are_negative_controls(realdata, name, rate, freq):
+    x = np.fromfile(realdata(GSMSP.format(name)), np.complex64) / 32768
+    assert receive(stream(x), rate, freq) == []
+
+
+def test_noise_tones_and_truncated_bursts_give_no_cell():
+    rate = 2.4e6
+    rng = np.random.default_rng(5)
+    n = int(0.3 * rate)
+    noise = (rng.standard_normal(n) + 1j * rng.standard_normal(n)).astype(np.complex64) * 0.1
+    assert receive(stream(noise), rate, 947e6) == []
+    tones = noise + 0.5 * np.exp(2j * np.pi * 123e3 * np.arange(n) / rate).astype(np.complex64)
+    assert receive(stream(tones), rate, 947e6) == []
+    short = render_bcch(5, _si(1), rate, 0.0, int(0.002 * rate))
+    assert receive(stream(short), rate, 947e6) == []
+    assert receive(stream(np.zeros(0, np.complex64)), rate, 947e6) == []
+
+
+def test_rate_too_low_is_one_clear_error():
+    with pytest.raises(DspError, match="too low"):
+        receive(stream(np.zeros(1000, np.complex64)), 200e3, 947e6)
