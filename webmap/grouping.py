@@ -54,12 +54,16 @@ class TargetKey:
 
 def _gsm_key(p: dict) -> tuple[str, dict]:
     bsic = p.get("bsic")
+    def whole(v):  # the wire allows 62.0 for an integer; keys must not depend on it
+        return None if v is None else int(v)
+    bsic = {"ncc": whole(bsic["ncc"]), "bcc": whole(bsic["bcc"])} if bsic else None
+    arfcn = whole(p.get("arfcn"))
     b = f"{bsic['ncc']}{bsic['bcc']}" if bsic else "-"
-    base = f"gsm:{p.get('arfcn') if p.get('arfcn') is not None else channel_of(p['freq_hz'])}:{b}"
-    ident = {k: p.get(k) for k in ("mcc", "mnc", "lac", "cell_id")}
-    ident.update(arfcn=p.get("arfcn"), bsic=bsic)
+    base = f"gsm:{arfcn if arfcn is not None else channel_of(p['freq_hz'])}:{b}"
+    ident = {"mcc": p.get("mcc"), "mnc": p.get("mnc"), "lac": whole(p.get("lac")),
+             "cell_id": whole(p.get("cell_id")), "arfcn": arfcn, "bsic": bsic}
     if all(ident[k] is not None for k in ("mcc", "mnc", "lac", "cell_id")):
-        return f"{base}:{p['mcc']}-{p['mnc']}-{p['lac']}-{p['cell_id']}", ident
+        return f"{base}:{ident['mcc']}-{ident['mnc']}-{ident['lac']}-{ident['cell_id']}", ident
     return base, ident
 
 

@@ -105,6 +105,11 @@ def _is_number(v: object) -> bool:
     return (type(v) is int or type(v) is float) and math.isfinite(v)
 
 
+def _is_integer(v: object) -> bool:
+    # JSON Schema's "integer" is a number with no fraction: 1e7 parses to a float and is one
+    return type(v) is int or (type(v) is float and math.isfinite(v) and v.is_integer())
+
+
 def _number(obj: dict, key: str, where: str, lo: float | None = None, hi: float | None = None, *,
             nullable: bool = False, required: bool = True, lo_open: bool = False, hi_open: bool = False,
             integer: bool = False) -> None:
@@ -115,7 +120,7 @@ def _number(obj: dict, key: str, where: str, lo: float | None = None, hi: float 
     v = obj[key]
     if v is None and nullable:
         return
-    ok = (type(v) is int) if integer else _is_number(v)
+    ok = _is_integer(v) if integer else _is_number(v)
     if ok and lo is not None:
         ok = v > lo if lo_open else v >= lo
     if ok and hi is not None:
@@ -170,7 +175,9 @@ def _position(v: object, where: str) -> dict:
     _number(p, "speed_m_s", where, 0, 400, nullable=True)
     _number(p, "heading_deg", where, 0, 360, nullable=True, hi_open=True)
     for key, allowed in (("fix", _FIXES), ("source", _SOURCES)):
-        if p.get(key, 0) not in allowed:
+        if key not in p:
+            raise WireFormatError(f"{where}.{key}: missing")
+        if not isinstance(p[key], str) or p[key] not in allowed:
             raise WireFormatError(f"{where}.{key}: expected one of {', '.join(sorted(allowed))}")
     _number(p, "hdop", where, 0, 100, nullable=True, required=False)
     _number(p, "satellites", where, 0, 255, nullable=True, required=False, integer=True)
@@ -184,7 +191,8 @@ def _hop(v: object, where: str) -> None:
     _number(h, "sample_rate_hz", where, 0, 1e8, lo_open=True)
     _number(h, "gain_db", where, -20, 80, nullable=True)
     _number(h, "dwell_s", where, 0, 3600, lo_open=True)
-    if h.get("band") not in _BANDS:
+    band = h.get("band")
+    if not (band is None or isinstance(band, str)) or band not in _BANDS:
         raise WireFormatError(f"{where}.band: expected one of gsm900, dcs1800, fm, air or null")
 
 
@@ -203,7 +211,7 @@ def _gsm_cell(p: dict, where: str) -> None:
     _number(p, "cell_id", where, 0, 65535, nullable=True, integer=True)
     _number(p, "power_dbfs", where, -200, 10)
     _number(p, "snr_db", where, nullable=True, required=False)
-    for key, n, check in (("neighbours", 1024, lambda x: type(x) is int and 0 <= x <= 1023),
+    for key, n, check in (("neighbours", 1024, lambda x: _is_integer(x) and 0 <= x <= 1023),
                           ("si_types", 32, lambda x: isinstance(x, str) and len(x) <= 16)):
         v = p.get(key)
         if v is not None and not (isinstance(v, list) and len(v) <= n and all(map(check, v))):
@@ -266,7 +274,7 @@ def read_observation(obj: object, where: str) -> WireObservation:
     if not isinstance(o["id"], str) or not _UUID.fullmatch(o["id"]):
         raise WireFormatError(f"{where}.id: expected a lower-case canonical UUID")
     kind = o["kind"]
-    if kind not in _PAYLOADS:
+    if not isinstance(kind, str) or kind not in _PAYLOADS:
         raise WireFormatError(f"{where}.kind: expected one of {', '.join(KINDS)}")
     t = utc_seconds(o["time"], f"{where}.time")
     pos = o["position"]

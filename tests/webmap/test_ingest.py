@@ -1,0 +1,93 @@
+"""POST /api/v1/observations on SQLite and PostgreSQL: results, idempotency, per-observation rejection."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from tests.webmap.conftest import doc_example, fresh_ids
+from webmap.schema import nodes, observations, targets
+
+URL = "/api/v1/observations"
+
+
+def _count(station, table=observations) -> int:
+    with station.store.read() as conn:
+        return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def test_documented_example_is_stored_once(client, station, auth):
+    batch = doc_example()
+    r = client.post(URL, json=batch, headers=auth)
+    assert r.status_code == 201
+    assert r.json["stored"] == 6 and r.json["duplicates"] == 0 and r.json["rejected"] == 0
+    assert [x["id"] for x in r.json["results"]] == [o["id"] for o in batch["observations"]]
+    again = client.post(URL, json=batch, headers=auth)
+    assert again.status_code == 200
+    assert {x["status"] for x in again.json["results"]} == {"duplicate"} and again.json["duplicates"] == 6
+    assert _count(station) == 6
+
+
+def test_first_copy_wins_even_when_content_differs(client, station, auth):
+    batch = doc_example()
+    client.post(URL, json=batch, headers=auth)
+    batch["observations"][1]["payload"]["power_dbm"] = -10.0
+    r = client.post(URL, json=batch, headers=auth)
+    assert r.json["results"][1]["status"] == "duplicate"
+    with station.store.read() as conn:
+        kept = conn.execute(select(observations.c.power_dbm).where(
+            observations.c.id == batch["observations"][1]["id"])).scalar_one()
+    assert kept == -61.7
+
+
+def test_repeated_id_inside_one_batch_is_stored_once(client, station, auth):
+    batch = doc_example()
+    batch["observations"].append(dict(batch["observations"][0]))
+    r = client.post(URL, json=batch, headers=auth)
+    assert [x["status"] for x in r.json["results"]] == ["stored"] * 6 + ["duplicate"]
+    assert _count(station) == 6
+
+
+def test_one_bad_observation_does_not_stop_the_others(client, station, auth):
+    batch = fresh_ids(doc_example())
+    batch["observations"][2]["payload"]["freq_hz"] = 5.0
+    r = client.post(URL, json=batch, headers=auth)
+    assert r.status_code == 201
+    res = r.json["results"][2]
+    assert res["status"] == "rejected" and res["id"] == batch["observations"][2]["id"]
+    assert res["error"].startswith("observations[2].payload.freq_hz:") and len(res["error"]) <= 500
+    assert r.json["stored"] == 5 and r.json["rejected"] == 1
+    assert _count(station) == 5
+
+
+def test_everything_rejected_is_200_with_results(client, station, auth):
+    batch = doc_example()
+    batch["observations"] = [{"id": 5}]
+    r = client.post(URL, json=batch, headers=auth)
+    assert r.status_code == 200
+    assert r.json["results"] == [{"id": None, "status": "rejected", "error": "observations[0].kind: missing"}]
+
+
+def test_grouping_and_node_state(client, station, auth):
+    client.post(URL, json=doc_example(), headers=auth)
+    with station.store.read() as conn:
+        keys = {r.key: r for r in conn.execute(select(targets))}
+        node = conn.execute(select(nodes)).one()
+        power = conn.execute(select(observations).where(observations.c.kind == "power",
+                                                        observations.c.channel == "gsm-947.4")).one()
+    assert set(keys) == {"gsm:62:35:460-00-4361-20821", "fm:fm-98.7", "air:air-121.500"}
+    # the power reading of the GSM channel belongs to the cell the node decoded in the same capture
+    assert power.target_id == keys["gsm:62:35:460-00-4361-20821"].id
+    assert keys["gsm:62:35:460-00-4361-20821"].n_observations == 2
+    assert all(t.dirty_since is not None for t in keys.values())
+    assert (node.last_lat, node.last_lon) == (31.2012, 121.4431)  # the newest observation's position
+    assert json.loads(node.last_health)["spool_depth"] == 12
+
+
+def test_observations_are_stored_verbatim(client, station, auth):
+    batch = doc_example()
+    client.post(URL, json=batch, headers=auth)
+    with station.store.read() as conn:
+        raw = {r.id: json.loads(r.raw) for r in conn.execute(select(observations.c.id, observations.c.raw))}
+    assert raw == {o["id"]: o for o in batch["observations"]}
