@@ -110,18 +110,30 @@ def _most_frequent(contents: collections.Counter):
 def _check_args(arfcn, bsic, power_dbfs, snr_db, freq_offset_hz, first_seen_s, last_seen_s) -> None:
     if not isinstance(arfcn, int) or not 0 <= arfcn <= 1023:
         raise DspError(f"arfcn: expected an integer 0..1023, got {arfcn!r}")
-    if bsic is not None and (len(bsic) != 2 or not all(isinstance(x, int) and 0 <= x <= 7 for x in bsic)):
-        raise DspError(f"bsic: expected None or (ncc, bcc) with each 0..7, got {bsic!r}")
+    if isinstance(bsic, int) and 0 <= bsic <= 63:
+        return
+    if bsic is not None and (not isinstance(bsic, tuple) or len(bsic) != 2
+                             or not all(isinstance(x, int) and 0 <= x <= 7 for x in bsic)):
+        raise DspError(f"bsic: expected None, 0..63 or (ncc, bcc) with each 0..7, got {bsic!r}")
     for name, v in (("power_dbfs", power_dbfs), ("snr_db", snr_db), ("freq_offset_hz", freq_offset_hz),
                     ("first_seen_s", first_seen_s), ("last_seen_s", last_seen_s)):
         if not isinstance(v, (int, float)):
             raise DspError(f"{name}: expected a number, got {v!r}")
 
 
-def fingerprint(arfcn: int, freq_hz: float, bsic: tuple[int, int] | None, blocks: Sequence[tuple[int, XcchResult]],
+def _bsic(bsic) -> Bsic | None:
+    if bsic is None:
+        return None
+    return Bsic(bsic >> 3, bsic & 7) if isinstance(bsic, int) else Bsic(*bsic)
+
+
+def fingerprint(arfcn: int, freq_hz: float, bsic: tuple[int, int] | int | None, blocks: Sequence[tuple[int, XcchResult]],
                 power_dbfs: float, snr_db: float, freq_offset_hz: float, first_seen_s: float,
                 last_seen_s: float) -> GsmCell:
-    """The cell record of one carrier from its TS0 blocks ``(fn of first burst, decode result)`` in time order."""
+    """The cell record of one carrier from its TS0 blocks ``(fn of first burst, decode result)`` in time order.
+
+    ``bsic``: (ncc, bcc), the 6-bit BSIC, or None when no SCH decoded.
+    """
     _check_args(arfcn, bsic, power_dbfs, snr_db, freq_offset_hz, first_seen_s, last_seen_s)
     ok = bad = 0
     si: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
@@ -157,7 +169,7 @@ def fingerprint(arfcn: int, freq_hz: float, bsic: tuple[int, int] | None, blocks
     gprs = True if "SI13" in best or gprs_ind else (False if (si3 or si4) else None)
     names = {k.split("#")[0] for k in best}
     return GsmCell(
-        arfcn=arfcn, freq_hz=float(freq_hz), bsic=None if bsic is None else Bsic(*bsic),
+        arfcn=arfcn, freq_hz=float(freq_hz), bsic=_bsic(bsic),
         mcc=lai.mcc if lai else None, mnc=lai.mnc if lai else None, lac=lai.lac if lai else None,
         cell_id=si3.cell_id if si3 else None,
         neighbours=tuple(sorted(set().union(*lists))) if lists else (),

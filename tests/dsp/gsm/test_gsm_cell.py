@@ -55,6 +55,7 @@ def test_to_json_is_the_contract_shape():
     si = system_information_blocks(_cfg())
     blocks = [(51 * k + 2, GOOD(si[n])) for k, n in enumerate(("SI1", "SI2", "SI3", "SI4"))] + [(300, BAD)] * 2
     cell = fingerprint(62, 947.4e6, (3, 5), blocks, -23.1, 18.2, 350.0, 0.1, 1.9)
+    assert fingerprint(62, 947.4e6, 29, blocks, -23.1, 18.2, 350.0, 0.1, 1.9) == cell  # BSIC 29 = NCC 3, BCC 5
     j = cell.to_json()
     assert tuple(j)[: len(CONTRACT_KEYS)] == CONTRACT_KEYS
     assert j["bsic"] == {"ncc": 3, "bcc": 5} and j["mcc"] == "460" and j["mnc"] == "00"
@@ -97,7 +98,7 @@ def test_sent_config_comes_back_through_coding_and_fingerprint():
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"arfcn": 1024}, {"bsic": (8, 0)}, {"blocks": [(0, b"x" * 23)]}, {"power_dbfs": "loud"}]
+    "kwargs", [{"arfcn": 1024}, {"bsic": (8, 0)}, {"bsic": 64}, {"bsic": "48"}, {"blocks": [(0, b"x" * 23)]}, {"power_dbfs": "loud"}]
 )
 def test_fingerprint_bad_input(kwargs):
     args = dict(arfcn=1, freq_hz=935.2e6, bsic=None, blocks=[], power_dbfs=0.0, snr_db=0.0, freq_offset_hz=0.0,
