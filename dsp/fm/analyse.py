@@ -161,8 +161,8 @@ class _Track:
 
     def add(self, z: np.ndarray) -> None:
         if self.fm:
-            mpx = self.demod.process(z)
-            self.deviation.add(mpx)
+            full, mpx = self.demod.process(z)
+            self.deviation.add(full)
             self.pilot.add(mpx)
             a = self.audio.process(mpx)
             self.loop.add(a)

@@ -21,16 +21,17 @@ def occupied_bandwidth(psd: Psd, floor: float, lo_hz: float, hi_hz: float,
                        beta: float = 0.01) -> float | None:
     """Width holding all but ``beta`` of the emission's power (β/2 below, β/2 above), the noise
     floor subtracted, within [lo_hz, hi_hz]. Limits are interpolated between bins. None when the
-    span holds no power above the floor."""
+    span's power over the floor is within 5 standard deviations of what noise alone gives
+    (each bin averages K periodograms: σ = floor/√K per bin)."""
     if not 0 < beta < 1:
         raise DspError(f"beta {beta}: expected 0 < beta < 1")
     s = _span(psd, lo_hz, hi_hz)
-    excess = np.clip(psd.power[s] - floor, 0.0, None)
-    total = excess.sum()
-    if not total > 0:
+    raw = psd.power[s] - floor
+    if not raw.sum() > 5 * floor * np.sqrt(len(raw) / psd.n_segments):
         return None
-    # Cumulative power at bin edges: edge i is the lower edge of bin i (bin centre − df/2).
-    cum = np.concatenate(([0.0], np.cumsum(excess))) / total
+    # Cumulative power at bin edges (edge i is the lower edge of bin i). Noise bins are kept signed
+    # so they cancel instead of widening the band; the running maximum keeps it monotonic.
+    cum = np.maximum.accumulate(np.concatenate(([0.0], np.cumsum(raw)))) / raw.sum()
     edges = psd.freqs_hz[s][0] - psd.bin_hz / 2 + psd.bin_hz * np.arange(len(cum))
     f_lo = float(np.interp(beta / 2, cum, edges))
     f_hi = float(np.interp(1 - beta / 2, cum, edges))

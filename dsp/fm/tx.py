@@ -80,6 +80,7 @@ class FmStationConfig:
     preemphasis_us: float = 50.0
     deviation_hz: float = 75_000.0
     pilot_dev_hz: float = 6_750.0
+    pilot_error_hz: float = 0.0  # a cheap stereo coder's pilot off 19 kHz (BS.450 allows ±2 Hz)
     rds_dev_hz: float = 2_000.0
     rds_groups: tuple = ()  # RdsGroup records or 4-tuples of block words
     spurious: SpuriousEmission | None = None
@@ -202,8 +203,10 @@ def _chunk_mpx(cfg: FmStationConfig, k: int) -> tuple[np.ndarray, np.ndarray]:
     up = [signal.resample_poly(s, _UP, 1)[_MARGIN * _UP:-_MARGIN * _UP] for s in shaped]
     n = MPX_RATE * CHUNK_S
     # Pilot phase from the integer sample index: exact over hours (19 kHz / 480 kHz = 19/480).
-    idx = (np.arange(k * n, (k + 1) * n, dtype=np.int64) * 19) % 480
-    theta = 2 * np.pi * idx / 480.0
+    idx = np.arange(k * n, (k + 1) * n, dtype=np.int64)
+    theta = 2 * np.pi * ((idx * 19) % 480) / 480.0
+    if cfg.pilot_error_hz:
+        theta += 2 * np.pi * ((cfg.pilot_error_hz * idx / MPX_RATE) % 1.0)
     left = up[0]
     right = up[-1]
     if cfg.stereo:
@@ -211,7 +214,7 @@ def _chunk_mpx(cfg: FmStationConfig, k: int) -> tuple[np.ndarray, np.ndarray]:
         mpx += cfg.pilot_dev_hz * np.sin(theta)
     else:
         mpx = cfg.audio_dev_hz * left
-    if cfg.rds_groups:
+    if cfg.rds_groups and k >= 0:  # chunk −1 only feeds the resampler's margin before t = 0
         rds = _rds_module()
         if rds is None:
             raise DspError("FmStationConfig.rds_groups given but dsp.fm.rds (the RDS encoder) is not available")
@@ -277,7 +280,7 @@ def render_fm_station(config: FmStationConfig, sample_rate: float, start_s: floa
         raise DspError(f"start_s {start_s}: expected ≥ 0")
     # Baseband span on the 480 kHz grid aligned so its first sample is an output sample time.
     margin = 64 * down
-    b0 = max(0, ((out_i0 * down) // up - margin) // down * down)
+    b0 = ((out_i0 * down) // up - margin) // down * down
     b1 = (out_i0 + n_samples) * down // up + margin + 1
     bb = _span(lambda k: _chunk_baseband(config, k), MPX_RATE, b0, b1 - b0)
     if up == 1 and down == 1:
