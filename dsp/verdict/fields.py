@@ -23,6 +23,27 @@ def bsic_of(cell) -> int | None:
     return int(bsic.ncc) * 8 + int(bsic.bcc)
 
 
+def neighbours_of(cell) -> tuple[int, ...] | None:
+    """The BA list, or None when SI2 never decoded (an empty list then means "not known", not "empty")."""
+    neighbours = field_of(cell, "neighbours")
+    si = field_of(cell, "si_types")
+    if neighbours is None or (si is not None and "SI2" not in si):
+        return None
+    return tuple(neighbours)
+
+
+def paged_count(cell) -> int | None:
+    """Paging identities (TMSI/IMSI) paged: idle PCH blocks carry empty paging requests as filler,
+    so identities, not messages, are what shows a live location area."""
+    n = field_of(cell, "paging_identities")
+    return n if n is not None else field_of(cell, "paging_count")
+
+
+def observed_s(cell, fallback: float | None) -> float | None:
+    first, last = field_of(cell, "first_seen_s"), field_of(cell, "last_seen_s")
+    return last - first if first is not None and last is not None else fallback
+
+
 def bsic_text(bsic: int | None) -> str:
     return "unknown" if bsic is None else f"{bsic} (NCC {bsic // 8}, BCC {bsic % 8})"
 

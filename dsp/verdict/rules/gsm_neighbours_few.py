@@ -1,12 +1,12 @@
 """gsm.neighbours_few — empty or short neighbour (BA) list in SI2/SI2bis/SI2ter: a catcher wants
 phones to have nowhere else to go."""
 
-from dsp.verdict.fields import field_of
+from dsp.verdict.fields import neighbours_of
 from dsp.verdict.rules.base import Abstain, Fired, Rule
 
 
 def _check(cell, ctx, th):
-    neighbours = field_of(cell, "neighbours")
+    neighbours = neighbours_of(cell)
     if neighbours is None:
         return Abstain("no neighbour list decoded (SI2)")
     n = len(neighbours)

@@ -2,16 +2,16 @@
 cell's ARFCN as a neighbour: the network does not know it."""
 
 from dsp.verdict.baseline import operator_peers
-from dsp.verdict.fields import field_of
+from dsp.verdict.fields import field_of, neighbours_of
 from dsp.verdict.rules.base import Abstain, Fired, Rule
 
 
 def _check(cell, ctx, th):
-    peers = [p for p in operator_peers(cell, ctx) if field_of(p, "neighbours") is not None]
+    peers = [p for p in operator_peers(cell, ctx) if neighbours_of(p) is not None]
     if len(peers) < th["min_peers"]:
         return Abstain(f"fewer than {int(th['min_peers'])} licensed cells of the operator with neighbour lists seen")
     arfcn = field_of(cell, "arfcn")
-    if any(arfcn in p.neighbours for p in peers):
+    if any(arfcn in neighbours_of(p) for p in peers):
         return None
     return Fired({"arfcn": arfcn, "n": len(peers), "peers": ", ".join(str(p.arfcn) for p in peers[:6])})
 

@@ -1,7 +1,7 @@
 """gsm.neighbours_other_operator — the neighbour list points at another operator's channels
 (a catcher copying whatever it hears)."""
 
-from dsp.verdict.fields import field_of, identity_of, plmn_text
+from dsp.verdict.fields import identity_of, neighbours_of, plmn_text
 from dsp.verdict.rules.base import Abstain, Fired, Rule
 
 
@@ -14,7 +14,7 @@ def _owner(arfcn, mcc, ctx, seen):
 
 
 def _check(cell, ctx, th):
-    neighbours = field_of(cell, "neighbours")
+    neighbours = neighbours_of(cell)
     ident = identity_of(cell)
     if ident is None or not neighbours:
         return Abstain("no identity decoded" if ident is None else "no neighbour list")

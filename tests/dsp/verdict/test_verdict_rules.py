@@ -8,6 +8,7 @@ import dataclasses
 import pytest
 
 from dsp.fm.station import Spurious
+from dsp.gsm.cell import Bsic
 from dsp.verdict import ALL_RULES, FM_RULES, GSM_RULES, TargetHistory, judge
 from dsp.verdict.rules.base import Abstain, Fired
 from verdict_worlds import NOW, fm_world, gsm_world, rds
@@ -16,9 +17,8 @@ from verdict_worlds import NOW, fm_world, gsm_world, rds
 def _copy_on(arfcn):
     """The licensed target's identity copied onto another ARFCN, both in the scan."""
     original, ctx = gsm_world()
-    copy = dataclasses.replace(original, arfcn=arfcn, freq_hz=935e6 + 0.2e6 * arfcn, bsic=40)
-    return gsm_world({"arfcn": arfcn, "freq_hz": 935e6 + 0.2e6 * arfcn, "bsic": 40}, extra_cells=(original,)), \
-        gsm_world(extra_cells=(copy,))
+    moved = {"arfcn": arfcn, "freq_hz": 935e6 + 0.2e6 * arfcn, "bsic": Bsic(5, 0)}
+    return gsm_world(moved, extra_cells=(original,)), gsm_world(extra_cells=(dataclasses.replace(original, **moved),))
 
 
 HIST = ("gsm", 90)
@@ -26,7 +26,7 @@ HIST = ("gsm", 90)
 # rule id → (firing case, licensed twin, words the reason must contain)
 CASES = {
     "gsm.identity_unregistered": (lambda: gsm_world({"cell_id": 5501}), gsm_world, ["CI 5501", "no licensed cell"]),
-    "gsm.identity_clone": (lambda: gsm_world({"arfcn": 85, "bsic": 40}), gsm_world,
+    "gsm.identity_clone": (lambda: gsm_world({"arfcn": 85, "bsic": Bsic(5, 0)}), gsm_world,
                            ["ARFCN 90", "ARFCN 85", "BSIC 40 (NCC 5, BCC 0)"]),
     "gsm.duplicate_identity": (lambda: _copy_on(85)[0], lambda: _copy_on(85)[1], ["ARFCN 90", "licenses ARFCN 90"]),
     "gsm.arfcn_identity_changes": (
@@ -44,7 +44,8 @@ CASES = {
     "gsm.aggressive_reselection": (lambda: gsm_world({"cro_db": 62}), gsm_world, ["CRO 62 dB", "at most 4 dB"]),
     "gsm.high_hysteresis": (lambda: gsm_world({"crh_db": 14}), gsm_world, ["14 dB", "at most 4 dB"]),
     "gsm.short_t3212": (lambda: gsm_world({"t3212_decihours": 1}), gsm_world, ["every 6 min"]),
-    "gsm.no_paging": (lambda: gsm_world({"paging_count": 0}), gsm_world, ["not one paging message in 12 s"]),
+    "gsm.no_paging": (lambda: gsm_world({"paging_count": 8, "paging_identities": 0}), gsm_world,
+                     ["nobody paged in 12 s", "3 licensed cells"]),
     "gsm.no_gprs": (lambda: gsm_world({"gprs": False}), gsm_world, ["no GPRS", "3 of 3"]),
     "gsm.freq_offset": (lambda: gsm_world({"freq_offset_hz": 2500.0}), gsm_world, ["+2378 Hz", "median of 6 licensed cells"]),
     "gsm.power_above_site": (lambda: gsm_world({"power_dbfs": gsm_world()[0].power_dbfs + 30}), gsm_world,
@@ -111,16 +112,18 @@ def test_rule_is_quiet_on_the_licensed_twin(rule_id):
     assert ALL_RULES[rule_id].evaluate(target, ctx) is None
 
 
-GSM_BLANK = {"mcc": None, "mnc": None, "lac": None, "cell_id": None, "neighbours": None, "cro_db": None,
-             "crh_db": None, "t3212_decihours": None, "paging_count": None, "gprs": None, "si_types": (),
-             "freq_offset_hz": None, "power_dbfs": None}
+#: What ``decode gsm`` gives for a carrier whose SCH decoded but no SI or CCCH block did, seen briefly.
+GSM_BLANK = {"mcc": None, "mnc": None, "lac": None, "cell_id": None, "neighbours": (), "cro_db": None,
+             "temporary_offset_db": None, "penalty_time_s": None, "crh_db": None, "t3212_decihours": None,
+             "paging_count": 0, "paging_identities": 0, "gprs": None, "si_types": (), "blocks_ok": 0,
+             "first_seen_s": 0.0, "last_seen_s": 1.5}
 FM_BLANK = {"rds": None, "snr_db": 5.0, "over_75k_fraction": None, "deviation_p999_hz": None,
             "occupied_bw_hz": None, "pilot_freq_error_hz": None, "loop_confidence": None}
 
 
 @pytest.mark.parametrize("rule_id", sorted(r.id for r in GSM_RULES))
 def test_gsm_rule_abstains_on_a_carrier_whose_system_information_never_decoded(rule_id):
-    target, ctx = gsm_world(GSM_BLANK)
+    target, ctx = gsm_world(GSM_BLANK, cells=())
     assert isinstance(ALL_RULES[rule_id].evaluate(target, ctx), Abstain)
 
 
@@ -133,7 +136,7 @@ def test_fm_rule_abstains_without_registers_node_or_measurements(rule_id):
 
 
 def test_cro_subtracted_when_penalty_time_flags_it():
-    target, ctx = gsm_world({"cro_db": 62, "penalty_time_s": 640})
+    target, ctx = gsm_world({"cro_db": 62, "penalty_time_s": None})
     assert ALL_RULES["gsm.aggressive_reselection"].evaluate(target, ctx) is None
 
 

@@ -32,7 +32,7 @@ def test_no_single_weak_cue_makes_a_station_rogue_or_even_suspicious():
 
 
 def test_a_catcher_with_the_usual_settings_is_rogue_and_every_reason_is_a_sentence():
-    target, ctx = gsm_world({"cell_id": 5501, "lac": 41234, "neighbours": (), "cro_db": 62, "paging_count": 0,
+    target, ctx = gsm_world({"cell_id": 5501, "lac": 41234, "neighbours": (), "cro_db": 62, "paging_identities": 0,
                              "gprs": False, "arfcn": 40})
     verdict = judge(target, ctx, GSM_RULES)
     assert verdict.klass == ROGUE and verdict.score >= 90

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from dsp.fm.rds_station import RdsResult
 from dsp.fm.station import FmStation
+from dsp.gsm.cell import Bsic, GsmCell
 from dsp.verdict import VerdictContext, parse_allocations, parse_cell_register, parse_fm_register
 from dsp.verdict.geo import distance_m, path_loss_db
 
@@ -17,33 +18,6 @@ REPO = Path(__file__).resolve().parents[3]
 NODE = (31.2300, 121.4700)
 #: The node's unknown receive gain: dBFS = dBm + GAIN_DB. Levels below follow the rules' own model.
 GAIN_DB = -95.0
-
-
-@dataclasses.dataclass(frozen=True)
-class Cell:
-    """Stand-in with the fields of a ``decode gsm --json`` cell (INTERFACES.md) and the extras."""
-
-    arfcn: int
-    freq_hz: float
-    bsic: int | None
-    mcc: str | None
-    mnc: str | None
-    lac: int | None
-    cell_id: int | None
-    neighbours: tuple[int, ...] | None
-    cro_db: float | None = 4
-    temporary_offset_db: float | None = 0
-    penalty_time_s: float | None = 20
-    t3212_decihours: int | None = 10
-    cell_barred: bool = False
-    rxlev_access_min: int | None = 5
-    si_types: tuple[str, ...] = ("SI1", "SI2", "SI3", "SI4", "SI13")
-    power_dbfs: float | None = -40.0
-    snr_db: float | None = 25.0
-    freq_offset_hz: float | None = 120.0
-    crh_db: float | None = 4
-    gprs: bool | None = True
-    paging_count: int | None = 20
 
 
 CELL_REGISTER = """operator,mcc,mnc,lac,cell_id,arfcn,bsic,lat,lon,azimuth,power_dbm
@@ -72,15 +46,27 @@ def received_dbfs(eirp_dbm: float, site: tuple[float, float], freq_hz: float) ->
     return eirp_dbm - path_loss_db(distance_m(*NODE, *site), freq_hz) + GAIN_DB
 
 
-def _licensed_cells(register) -> list[Cell]:
+def gsm_cell(arfcn: int, bsic: int | None, mcc, mnc, lac, cell_id, neighbours, **changes) -> GsmCell:
+    """A cell as ``decode gsm`` gives it, with a licensed network's usual settings unless changed."""
+    base = dict(arfcn=arfcn, freq_hz=935e6 + 0.2e6 * arfcn, bsic=None if bsic is None else Bsic(bsic // 8, bsic % 8),
+                mcc=mcc, mnc=mnc, lac=lac, cell_id=cell_id, neighbours=tuple(neighbours), cro_db=4,
+                temporary_offset_db=0, penalty_time_s=20, t3212_decihours=10, cell_barred=False,
+                rxlev_access_min=5, si_types=("SI1", "SI2", "SI3", "SI4", "SI13"), power_dbfs=-40.0, snr_db=25.0,
+                freq_offset_hz=120.0, blocks_ok=60, blocks_bad=2, crh_db=4, gprs=True, paging_count=25,
+                paging_identities=30, first_seen_s=0.0, last_seen_s=12.0)
+    base.update(changes)
+    return GsmCell(**base)
+
+
+def _licensed_cells(register) -> list[GsmCell]:
     cells = []
     for i, e in enumerate(register.cells):
-        freq = 935e6 + 0.2e6 * e.arfcn
         same_op = tuple(o.arfcn for o in register.cells if o.mnc == e.mnc and o is not e)
-        cells.append(Cell(arfcn=e.arfcn, freq_hz=freq, bsic=e.bsic, mcc=e.mcc, mnc=e.mnc, lac=e.lac,
-                          cell_id=e.cell_id, neighbours=same_op + (5, 11),
-                          power_dbfs=received_dbfs(e.power_dbm, (e.lat, e.lon), freq) + (-1.5, 0.5, 1.0, -0.5, 0.8, -1.0, 0.2)[i],
-                          freq_offset_hz=120.0 + (-15, 10, 5, -5, 20, 0, -10)[i]))
+        freq = 935e6 + 0.2e6 * e.arfcn
+        cells.append(gsm_cell(e.arfcn, e.bsic, e.mcc, e.mnc, e.lac, e.cell_id, same_op + (5, 11),
+                              power_dbfs=received_dbfs(e.power_dbm, (e.lat, e.lon), freq)
+                              + (-1.5, 0.5, 1.0, -0.5, 0.8, -1.0, 0.2)[i],
+                              freq_offset_hz=120.0 + (-15, 10, 5, -5, 20, 0, -10)[i]))
     return cells
 
 
