@@ -1,4 +1,4 @@
-"""Bit fields of GSM Layer-3 messages: MSB-first reading/writing and CSN.1 L/H bits (3GPP TS 44.018 §10.5.2, TS 24.007 §11.2.4).
+"""MSB-first bit fields and CSN.1 L/H bits of GSM Layer-3 messages (3GPP TS 44.018 §10.5.2, TS 24.007 §11.2.4).
 
 Rest octets are padded with 0x2B; an L bit equals the padding bit at its position, an H bit
 differs from it, so a reader must XOR each L/H bit with bit (7 - position mod 8) of 0x2B.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from dsp.errors import DspError
-from dsp.gsm.arfcn_lists import LIST_OCTETS, ChannelList, MalformedList, decode_channel_list
+from dsp.gsm.arfcn_lists import ChannelList, MalformedList, decode_channel_list
 from dsp.gsm.csn1 import BitReader, BitsExhausted
 
 BLOCK_OCTETS = 23

@@ -98,7 +98,8 @@ class CellConfig:
             raise DspError(f"CellConfig.mnc: expected 2 or 3 digits as a string, got {self.mnc!r}")
         for name in ("neighbour_format", "cell_channel_format", "si2ter_format"):
             if getattr(self, name) not in FORMATS + ("auto",):
-                raise DspError(f"CellConfig.{name}: expected one of {FORMATS} or 'auto', got {getattr(self, name)!r}")
+                raise DspError(f"CellConfig.{name}: expected one of {FORMATS} or 'auto', "
+                               f"got {getattr(self, name)!r}")
         for f in fields(self):
             if f.name in ("cell_arfcns", "neighbours", "si2bis_neighbours", "si2ter_neighbours"):
                 v = getattr(self, f.name)
@@ -165,7 +166,8 @@ def si1(c: CellConfig) -> bytes:
 
 def si2(c: CellConfig) -> bytes:
     flags = (int(c.si2bis_neighbours is not None) << 1) | c.ba_ind
-    return _header(22, MT_SI2) + _list("neighbours", c.neighbours, c.neighbour_format, flags) + bytes([c.ncc_permitted]) + _rach(c)
+    ncd = _list("neighbours", c.neighbours, c.neighbour_format, flags)
+    return _header(22, MT_SI2) + ncd + bytes([c.ncc_permitted]) + _rach(c)
 
 
 def si2bis(c: CellConfig) -> bytes:
@@ -275,4 +277,5 @@ def paging_block(tmsis: Sequence[int] = (), imsis: Sequence[str] = (), page_mode
         raise DspError(f"tmsis: at most 4 identities per paging request, got {n}")
     if len(body) > BLOCK_OCTETS - 1:
         raise DspError(f"imsis: {n} identities do not fit one block")
-    return bytes([(len(body) << 2) | 1]) + body + BitWriter().padded(BLOCK_OCTETS - 1 - len(body))  # P1/P2/P3 rest octets all L
+    rest = BitWriter().padded(BLOCK_OCTETS - 1 - len(body))  # P1/P2/P3 rest octets: all L
+    return bytes([(len(body) << 2) | 1]) + body + rest

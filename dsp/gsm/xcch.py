@@ -48,7 +48,8 @@ def _bytes_to_bits(block: bytes) -> np.ndarray:
 def encode_xcch(block: bytes) -> np.ndarray:
     """The four bursts' 114 data bits (uint8[4, 114]) carrying one 23-octet L2 block."""
     if not isinstance(block, (bytes, bytearray)) or len(block) != BLOCK_OCTETS:
-        raise DspError(f"block: expected {BLOCK_OCTETS} bytes, got {type(block).__name__} of length {len(block) if hasattr(block, '__len__') else '?'}")
+        size = len(block) if hasattr(block, "__len__") else "?"
+        raise DspError(f"block: expected {BLOCK_OCTETS} bytes, got {type(block).__name__} of length {size}")
     d = _bytes_to_bits(bytes(block))
     u = np.concatenate([d, FIRE.parity(d), np.zeros(TAIL_BITS, np.uint8)])
     c = conv_encode(u)

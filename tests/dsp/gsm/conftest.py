@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dsp.gsm import bursts, multiframe
+
 VF_DIR = "gsm_vf_call6_bursts"
 
 
@@ -21,6 +23,17 @@ class RealBursts:
     subtype: dict
     expected_bcch: list  # (fn, 23-octet block) decoded by gr-gsm on ts0
     expected_sch: list  # (fn, ncc, bcc, t1, t2, t3p) decoded by libosmocoding
+
+    def ts0_blocks(self) -> list:
+        """(fn, soft float32[4, 114]) of every complete 4-burst BCCH/CCCH block on ts0, in time order."""
+        starts = (multiframe.BCCH_NORM_FIRST, *multiframe.CCCH_FIRST_NONCOMBINED)
+        out = []
+        for fn in sorted(fn for fn, ts in self.bits if ts == 0 and fn % 51 in starts):
+            keys = [(fn + i, 0) for i in range(4)]
+            if all(k in self.bits and self.subtype[k] == 6 for k in keys):
+                hard = np.stack([bursts.split_normal(self.bits[k])[0] for k in keys])
+                out.append((fn, hard.astype(np.float32) * 2 - 1))
+        return out
 
 
 @lru_cache(maxsize=1)

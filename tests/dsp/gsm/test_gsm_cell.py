@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from dsp.errors import DspError
-from dsp.gsm import bursts, multiframe
 from dsp.gsm.cell import CONTRACT_KEYS, GsmCell, fingerprint
 from dsp.gsm.gsmtap import BCCH, CCCH, gsmtap_packet
 from dsp.gsm.sysinfo_encode import CellConfig, paging_block, system_information_blocks
@@ -17,19 +16,8 @@ GOOD = lambda data: XcchResult(data, True, 0, 1.0)  # noqa: E731
 BAD = XcchResult(None, False, 60, 0.3)
 
 
-def _real_ts0_blocks(vf):
-    """(fn, soft bursts) of every complete BCCH/CCCH block on ts0, in time order."""
-    starts = (multiframe.BCCH_NORM_FIRST, *multiframe.CCCH_FIRST_NONCOMBINED)
-    out = []
-    for fn in sorted(fn for fn, ts in vf.bits if ts == 0 and fn % 51 in starts):
-        keys = [(fn + i, 0) for i in range(4)]
-        if all(k in vf.bits and vf.subtype[k] == 6 for k in keys):
-            out.append((fn, np.stack([bursts.split_normal(vf.bits[k])[0] for k in keys]).astype(np.float32) * 2 - 1))
-    return out
-
-
 def test_real_cell_fingerprint(vf_bursts):
-    blocks = _real_ts0_blocks(vf_bursts)
+    blocks = vf_bursts.ts0_blocks()
     results = decode_xcch_many(np.stack([s for _, s in blocks]))
     cell = fingerprint(725, 1847.8e6, (6, 0), [(fn, r) for (fn, _), r in zip(blocks, results)],
                        power_dbfs=-20.0, snr_db=25.0, freq_offset_hz=0.0, first_seen_s=0.0, last_seen_s=7.3)
@@ -82,7 +70,8 @@ def test_conflicting_si_keeps_the_most_frequent_and_notes_it():
 
 def test_sent_config_comes_back_through_coding_and_fingerprint():
     cfg = _cfg(si2bis_neighbours=(600, 601), si2ter_neighbours=(512, 513, 514), gprs=True, cbq=1, crh=4,
-               temporary_offset=7, penalty_time=31, cell_barred=True, ccch_conf=1, bs_ag_blks_res=2, bs_pa_mfrms=4)
+               temporary_offset=7, penalty_time=31, cell_barred=True, ccch_conf=1, bs_ag_blks_res=2,
+               bs_pa_mfrms=4)
     sent = list(system_information_blocks(cfg).values()) + [paging_block((1, 2)), paging_block((3, 4, 5))]
     rng = np.random.default_rng(0)
     soft = np.stack([encode_xcch(b) for b in sent]).astype(np.float32) * 2 - 1
@@ -98,7 +87,9 @@ def test_sent_config_comes_back_through_coding_and_fingerprint():
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"arfcn": 1024}, {"bsic": (8, 0)}, {"bsic": 64}, {"bsic": "48"}, {"blocks": [(0, b"x" * 23)]}, {"power_dbfs": "loud"}]
+    "kwargs",
+    [{"arfcn": 1024}, {"bsic": (8, 0)}, {"bsic": 64}, {"bsic": "48"}, {"blocks": [(0, b"x" * 23)]},
+     {"power_dbfs": "loud"}],
 )
 def test_fingerprint_bad_input(kwargs):
     args = dict(arfcn=1, freq_hz=935.2e6, bsic=None, blocks=[], power_dbfs=0.0, snr_db=0.0, freq_offset_hz=0.0,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from dsp.errors import DspError
-from dsp.gsm import bursts, multiframe
+from dsp.gsm import bursts
 from dsp.gsm.convolutional import conv_encode, viterbi_decode, viterbi_decode_numpy
 from dsp.gsm.parity import FIRE, SCH_PARITY
 from dsp.gsm.sch import decode_sch, encode_sch
@@ -45,25 +45,11 @@ def test_golden_sch():
     assert (info.ncc, info.bcc, info.bsic, info.fn) == (6, 0, 48, fn)
 
 
-def _real_blocks(vf):
-    """(fn, soft[4, 114]) of every complete 4-burst BCCH/CCCH block on ts0."""
-    out = []
-    fns = sorted(fn for fn, ts in vf.bits if ts == 0)
-    for fn in fns:
-        t3 = fn % 51
-        if t3 not in (multiframe.BCCH_NORM_FIRST, *multiframe.CCCH_FIRST_NONCOMBINED):
-            continue
-        if all((fn + i, 0) in vf.bits and vf.subtype[(fn + i, 0)] == 6 for i in range(4)):
-            data = np.stack([bursts.split_normal(vf.bits[(fn + i, 0)])[0] for i in range(4)])
-            out.append((fn, _soft(data)))
-    return out
-
-
 def test_real_cell_blocks_match_grgsm(vf_bursts):
     expected = {}
     for fn, block in vf_bursts.expected_bcch:
         assert expected.setdefault(fn, block) == block  # the file repeats a stretch; copies agree
-    blocks = _real_blocks(vf_bursts)
+    blocks = vf_bursts.ts0_blocks()
     results = decode_xcch_many(np.stack([s for _, s in blocks]))
     ours = {fn: r.data for (fn, _), r in zip(blocks, results) if r.ok}
     same = sum(ours.get(fn) == block for fn, block in expected.items())

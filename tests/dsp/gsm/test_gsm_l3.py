@@ -37,7 +37,8 @@ def test_real_cell_messages(vf_bursts):
     assert (si3.selection.crh, si3.selection.ms_txpwr_max_cch, si3.selection.rxlev_access_min) == (3, 0, 9)
     assert not si3.rach.cell_barred and si3.rach.max_retrans == 2 and si3.rach.tx_integer == 14
     sp = si3.selection_parameters
-    assert (sp.cbq, sp.cro, sp.cro_db, sp.temporary_offset_db, sp.penalty_time, sp.penalty_time_s) == (1, 40, 80, 0, 31, None)
+    assert (sp.cbq, sp.cro, sp.cro_db, sp.temporary_offset_db) == (1, 40, 80, 0)
+    assert (sp.penalty_time, sp.penalty_time_s) == (31, None)
     assert si3.si2ter_indicator and si3.early_classmark_sending and si3.where is None
     assert (si3.gprs.ra_colour, si3.gprs.si13_position, si3.si2quater_position) == (6, 0, 1)
     assert first["SI4"].lai == si3.lai and first["SI4"].gprs.ra_colour == 6
