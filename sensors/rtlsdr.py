@@ -34,6 +34,11 @@ TUNERS: dict[int, tuple[str, float]] = {
     6: ("R828D", 1.766e9),
 }
 
+#: The R820T/R828D gain table librtlsdr reports (dB); the simulator's AGC uses it too.
+R820T_GAINS_DB: tuple[float, ...] = (0.0, 0.9, 1.4, 2.7, 3.7, 7.7, 8.7, 12.5, 14.4, 15.7, 16.6, 19.7, 20.7,
+                                     22.9, 25.4, 28.0, 29.7, 32.8, 33.8, 36.4, 37.2, 38.6, 40.2, 42.1,
+                                     43.4, 43.9, 44.5, 48.0, 49.6)
+
 BUFFER_BYTES = 1 << 16          # 32 768 samples, ~14 ms at 2.4 MS/s
 QUEUE_BUFFERS = 256             # ~3.5 s of 2.4 MS/s in flight before anything is dropped
 DEFAULT_SETTLE_S = 0.05

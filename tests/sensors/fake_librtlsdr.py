@@ -13,8 +13,9 @@ import time
 import types
 from collections import deque
 
-R820T_GAINS = [0, 9, 14, 27, 37, 77, 87, 125, 144, 157, 166, 197, 207, 229, 254, 280, 297, 328, 338,
-               364, 372, 386, 402, 421, 434, 439, 445, 480, 496]
+from sensors.rtlsdr import R820T_GAINS_DB
+
+R820T_GAINS = [round(10 * g) for g in R820T_GAINS_DB]  # librtlsdr reports tenths of a dB
 LATENCY = 3
 
 
