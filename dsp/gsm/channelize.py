@@ -1,6 +1,6 @@
 """Wideband capture → GSM channels (200 kHz raster, 3GPP TS 45.005 §2) at a whole number of samples per symbol.
 
-An overlap-save FFT channeliser: one FFT of each half-overlapping input block, then per channel
+An overlap-save FFT channeliser: one FFT of each input block (blocks overlap by 1/8), then per channel
 the bins around its carrier, shaped by a smooth low-pass, go through a short inverse FFT whose
 size sets the output rate exactly (output/input = M/N with M/N the reduced ratio of the rates).
 The carrier frequency need not sit on a bin: the remaining offset is removed by a phase ramp
@@ -22,6 +22,8 @@ from dsp.gsm.gmsk import SYMBOL_RATE
 PASS_HZ = 90e3
 STOP_HZ = 135e3
 _MAX_FFT = 1 << 17
+#: 1/_EDGE of each block is dropped at each end: ≫ the low-pass's impulse response (~25 µs).
+_EDGE = 16
 
 
 def correct_front_end(x: np.ndarray) -> np.ndarray:
@@ -41,12 +43,12 @@ def correct_front_end(x: np.ndarray) -> np.ndarray:
 
 
 def _ratio(sample_rate: float, out_rate: float) -> tuple[int, int]:
-    """(N, M): FFT sizes in and out with M/N = out/in exactly (or to 1e-9 for odd rates), N, M even ×4."""
+    """(N, M): FFT sizes in and out with M/N = out/in exactly (or to 1e-9 for odd rates), both ×16."""
     r = Fraction(out_rate / sample_rate).limit_denominator(1 << 14)
     if abs(float(r) - out_rate / sample_rate) > 1e-9 * out_rate / sample_rate:
         raise DspError(f"sample_rate {sample_rate} has no small rational ratio to the GSM symbol rate")
     num, den = r.numerator, r.denominator
-    k = 4
+    k = 16
     while (den * k < 4096 or num * k < 512) and den * k * 2 <= _MAX_FFT:
         k *= 2
     if den * k > _MAX_FFT:
@@ -92,10 +94,12 @@ class Channelizer:
             inside = (src >= -(n // 2)) & (src < n // 2)  # no wrap: what is past Nyquist is absent
             self._src.append(np.where(inside, src % n, 0))
             self._gain.append((np.where(inside, shape, 0.0) * (m / n)).astype(np.complex64))
-        self._ramp = [np.exp(-2j * np.pi * r * np.arange(m // 2) / self.out_rate).astype(np.complex64)
+        keep = m - 2 * m // _EDGE
+        self._ramp = [np.exp(-2j * np.pi * r * np.arange(keep) / self.out_rate).astype(np.complex64)
                       for r in self._residual_hz]
-        # A quarter block of zeros in front makes output 0 the time of input 0.
-        self._buf = np.zeros(n // 4, dtype=np.complex64)
+        # EDGE of a block at each end is discarded (circular wrap of the filter); as many zeros in
+        # front make output 0 the time of input 0.
+        self._buf = np.zeros(n // _EDGE, dtype=np.complex64)
         self._blocks_done = 0
 
     @property
@@ -108,24 +112,25 @@ class Channelizer:
         n, m = self.n_fft, self.m_fft
         self._buf = np.concatenate((self._buf, x))
         if final:
-            self._buf = np.concatenate((self._buf, np.zeros(3 * n // 4, dtype=np.complex64)))
-        hop = n // 2
+            self._buf = np.concatenate((self._buf, np.zeros(n - n // _EDGE, dtype=np.complex64)))
+        hop = n - 2 * n // _EDGE
+        keep = m - 2 * m // _EDGE
         n_blocks = (self._buf.size - n) // hop + 1 if self._buf.size >= n else 0
         if n_blocks <= 0:
             return np.zeros((self.n_channels, 0), dtype=np.complex64)
         frames = np.lib.stride_tricks.sliding_window_view(self._buf, n)[::hop][:n_blocks]
         spec = sfft.fft(frames, axis=1, workers=1)
         b = self._blocks_done + np.arange(n_blocks)
-        out = np.empty((self.n_channels, n_blocks, m // 2), dtype=np.complex64)
+        out = np.empty((self.n_channels, n_blocks, keep), dtype=np.complex64)
         sel = np.zeros((n_blocks, m), dtype=np.complex64)
         for c in range(self.n_channels):
             sel[:, self._dst] = spec[:, self._src[c]] * self._gain[c]
-            y = sfft.ifft(sel, axis=1, workers=1)[:, m // 4: 3 * m // 4]
+            y = sfft.ifft(sel, axis=1, workers=1)[:, m // _EDGE: m - m // _EDGE]
             # Each block was shifted by a bin ramp starting at the block: make it absolute, and
             # continue the residual ramp from where the previous block ended.
-            start = b * hop - n // 4
+            start = b * hop - n // _EDGE
             phase = (self._centre_bin[c] * (start % n) / n
-                     + self._residual_hz[c] * ((b * (m // 2)) / self.out_rate))
+                     + self._residual_hz[c] * ((b * keep) / self.out_rate))
             out[c] = y * np.exp(-2j * np.pi * (phase % 1.0)).astype(np.complex64)[:, None] * self._ramp[c]
         self._buf = self._buf[n_blocks * hop:]
         self._blocks_done += n_blocks

@@ -50,10 +50,14 @@ def _training_solver(training: bytes, n_taps: int) -> tuple[np.ndarray, np.ndarr
     return mat, np.linalg.pinv(mat)
 
 
+@lru_cache(maxsize=64)
+def _derotation(n: int, samples_per_symbol: float) -> np.ndarray:
+    return np.exp(-0.5j * np.pi * (np.arange(n) / samples_per_symbol)).astype(np.complex64)
+
+
 def derotate(x: np.ndarray, samples_per_symbol: float) -> np.ndarray:
     """x[m] · j^(−m/sps): undo GMSK's quarter-turn per symbol (sample 0 = symbol 0)."""
-    m = np.arange(x.size)
-    return (x * np.exp(-0.5j * np.pi * (m / samples_per_symbol))).astype(np.complex64)
+    return (x * _derotation(x.size, float(samples_per_symbol))).astype(np.complex64, copy=False)
 
 
 def equalise(x: np.ndarray, samples_per_symbol: int, training: np.ndarray, training_start: int,

@@ -77,23 +77,26 @@ def fcch_hits(x: np.ndarray, sample_rate: float, t0_s: float = 0.0) -> list[Fcch
     p = spec.real ** 2 + spec.imag ** 2
     bin_hz = sample_rate / n
     width = max(3, int(round(2 * NEIGHBOURHOOD_HZ / bin_hz)) | 1)
-    ref = uniform_filter1d(p, width, axis=1, mode="nearest") + 1e-30
-    # A Hann window spreads the tone over two bins: compare the pair sum with two bins of the mean.
-    pair = p + np.roll(p, -1, axis=1)
-    ratio = pair / (2 * ref)
-    peak = (ratio > DETECT_RATIO) & (p >= np.roll(p, 1, axis=1)) & (p >= np.roll(p, -1, axis=1))
-    fi, bi = np.nonzero(peak)
+    ref = uniform_filter1d(p, width, axis=1, mode="nearest") + np.float32(1e-30)
+    # A Hann window spreads the tone over two bins: the statistic is the peak bin plus its larger
+    # neighbour over two bins of the neighbourhood mean. Since that pair is at most twice the
+    # peak, only bins above DETECT_RATIO · mean need looking at.
+    fi, bi = np.nonzero(p[:, 1:-1] > DETECT_RATIO * ref[:, 1:-1])
+    bi = bi + 1
+    pc, pl, pr = p[fi, bi], p[fi, bi - 1], p[fi, bi + 1]
+    ratio = (pc + np.maximum(pl, pr)) / (2 * ref[fi, bi])
+    keep = (pc >= pl) & (pc >= pr) & (ratio > DETECT_RATIO)
+    fi, bi, ratio = fi[keep], bi[keep], ratio[keep]
     if fi.size == 0:
         return []
     # Parabolic interpolation of the log spectrum for the tone's frequency between bins.
-    lp = np.log(p[fi, :] + 1e-30)
-    bl, bc, br = (lp[np.arange(fi.size), np.clip(bi + d, 0, n - 1)] for d in (-1, 0, 1))
+    bl, bc, br = (np.log(p[fi, bi + d] + 1e-30) for d in (-1, 0, 1))
     den = bl - 2 * bc + br
     frac = np.where(den < 0, 0.5 * (bl - br) / np.where(den < 0, den, -1), 0.0)
     tone = (bi + np.clip(frac, -0.5, 0.5) - n // 2) * bin_hz
     times = t0_s + (fi * hop + n / 2) / sample_rate
     return [FcchHit(float(t), float(f), float(10 * np.log10(r)))
-            for t, f, r in zip(times, tone, ratio[fi, bi])]
+            for t, f, r in zip(times, tone, ratio)]
 
 
 def group_carriers(hits: list[FcchHit], n_frames_scanned: int, sample_rate: float,

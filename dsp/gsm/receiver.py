@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
@@ -130,9 +131,17 @@ def _rotate(y: np.ndarray, first: int, hz: float) -> np.ndarray:
     """y · e^{−j2π·hz·t}, t the absolute channel time of each sample (phase continuous across calls)."""
     if hz == 0.0 or y.size == 0:
         return y
-    idx = first + np.arange(y.size)
-    ph = np.mod(hz * idx / (SPS * SYMBOL_RATE), 1.0)
-    return (y * np.exp(-2j * np.pi * ph)).astype(np.complex64)
+    start = np.exp(-2j * np.pi * np.mod(hz * first / (SPS * SYMBOL_RATE), 1.0))
+    return y * (_ramp(hz, y.size) * np.complex64(start))
+
+
+def _power(y: np.ndarray) -> float:
+    return float(np.vdot(y, y).real / max(y.size, 1))
+
+
+@lru_cache(maxsize=8)
+def _ramp(hz: float, n: int) -> np.ndarray:
+    return np.exp(-2j * np.pi * hz * np.arange(n) / (SPS * SYMBOL_RATE)).astype(np.complex64)
 
 
 @dataclass
@@ -258,7 +267,7 @@ class _Tracker:
             got = sch_fix(seg, SPS, t0, TRACK_SEARCH)
             if got is not None and got.info.fn == fn and got.info.bsic == self.sch.bsic:
                 self._locked(got.info, abs_t0 + (got.start - t0))
-                self.power.append(float(np.mean(np.abs(seg) ** 2)))
+                self.power.append(_power(seg))
             else:
                 self.misses += 1
                 if self.misses >= MAX_SCH_MISSES:
@@ -268,7 +277,7 @@ class _Tracker:
             return
         burst = equalise(seg, SPS, TRAINING_SEQUENCES[self.sch.bcc], NORMAL_TRAINING_START, t0,
                          TRACK_SEARCH)
-        self.power.append(float(np.mean(np.abs(seg) ** 2)))
+        self.power.append(_power(seg))
         self.snr.append(burst.snr_db)
         first = block_start(t3)
         key = fn - (t3 - first)
