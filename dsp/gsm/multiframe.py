@@ -132,12 +132,18 @@ def block_start(t3: int) -> int:
     return t3 - (sub - 2) if sub < 6 else t3 - (sub - 6)
 
 
+def _scheduled(table: dict[int, tuple[str, ...]], fn: int, available) -> str | None:
+    return next((name for name in table.get(tc(fn), ()) if name in available), None)
+
+
 def bcch_norm_type(fn: int, available: set[str] | frozenset[str]) -> str | None:
     """The SI type a BTS sending ``available`` puts in the BCCH Norm block of multiframe ``fn``.
 
     None when no candidate of this TC is available (the caller repeats SI3/SI4 or sends fill).
     """
-    for name in BCCH_NORM_SCHEDULE[tc(fn)]:
-        if name in available:
-            return name
-    return None
+    return _scheduled(BCCH_NORM_SCHEDULE, fn, available)
+
+
+def bcch_ext_type(fn: int, available_on_ext: set[str] | frozenset[str]) -> str | None:
+    """The SI type for BCCH Ext (CCCH block 0) of multiframe ``fn``, among those the cell sends there."""
+    return _scheduled(BCCH_EXT_SCHEDULE, fn, available_on_ext)

@@ -8,6 +8,7 @@ import pytest
 
 from dsp.errors import DspError
 from dsp.gsm import arfcn_lists as al
+from dsp.gsm import multiframe as mf
 from dsp.gsm.sysinfo import L3Message, Malformed, OtherMessage, parse_block
 from dsp.gsm.sysinfo_encode import CellConfig, paging_block, system_information_blocks
 
@@ -238,3 +239,17 @@ def test_list_that_fits_no_format_is_a_config_error():
     cfg = CellConfig(mcc="001", mnc="01", lac=1, cell_id=1, ncc=0, bcc=0, arfcn=1, neighbours=tuple(range(0, 1024, 40)))
     with pytest.raises(DspError, match="neighbours"):
         system_information_blocks(cfg)
+
+
+def test_real_cell_follows_the_si_schedule(vf_bursts):
+    sent = {"SI1", "SI2", "SI2ter", "SI3", "SI4", "SI13"}
+    norm = ext = 0
+    for fn, block in vf_bursts.expected_bcch:
+        name = parse_block(block).name
+        if fn % 51 == mf.BCCH_NORM_FIRST:
+            assert name == mf.bcch_norm_type(fn, sent), fn
+            norm += 1
+        elif name == "SI2quater":
+            assert fn % 51 == mf.CCCH_FIRST_NONCOMBINED[0] and mf.bcch_ext_type(fn, {"SI2quater"}) == name
+            ext += 1
+    assert norm == 39 and ext == 5  # every SI block of the capture (SI1 4, SI2 5, SI2ter 5, SI3 9, SI4 10, SI13 6)

@@ -46,6 +46,8 @@ def test_real_si_schedule():
     got = [mf.bcch_norm_type(51 * k + 2, have) for k in range(8)]
     assert got == ["SI1", "SI2", "SI3", "SI4", "SI13", "SI2ter", "SI3", "SI4"]
     assert mf.bcch_norm_type(0, {"SI3"}) is None
+    # The same cell sends SI2quater on BCCH Ext (frames 6-9) at TC 5, as its SI3 announces.
+    assert [mf.bcch_ext_type(51 * k + 6, {"SI2quater"}) for k in range(8)] == [None] * 5 + ["SI2quater"] + [None] * 2
     assert mf.tc(860902) == (860902 // 51) % 8
 
 
