@@ -28,13 +28,15 @@ log = logging.getLogger(__name__)
 class Relocator:
     def __init__(self, store: Store, *, debounce_s: float = 2.0, window_s: float = 600.0,
                  min_readings: int = 4, max_readings: int = 4000, retention_days: float | None = None,
-                 metrics: Metrics | None = None, judge: Callable | None = None):
+                 metrics: Metrics | None = None, judge: Callable | None = None,
+                 locate_fn: Callable = locate):
         self.store = store
         self.debounce_s, self.window_s = debounce_s, window_s
         self.min_readings, self.max_readings = min_readings, max_readings
         self.retention_days = retention_days
         self.metrics = metrics or Metrics()
         self.judge = judge                     # judge(conn, target_row) -> None: re-runs the verdict
+        self.locate_fn = locate_fn             # locator.estimate.locate: Readings -> Fix
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -110,10 +112,14 @@ class Relocator:
             self.metrics.inc("foxhunt_relocations_total", outcome="too_few_readings")
             return None
         try:
-            fix = locate(r).to_json()
+            fix = self.locate_fn(r).to_json()
         except LocatorError as exc:
             log.info("target %s not located: %s", t.key, exc)
             self.metrics.inc("foxhunt_relocations_total", outcome="locator_error")
+            return None
+        except Exception:   # a locator bug must not stop the worker, nor the other targets
+            log.exception("locator failed on target %s (%d readings)", t.key, len(r))
+            self.metrics.inc("foxhunt_relocations_total", outcome="locator_failed")
             return None
         done = now()
         with self.store.write() as conn:

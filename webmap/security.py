@@ -11,7 +11,7 @@ import functools
 import hmac
 import secrets
 
-from flask import abort, current_app, g, request, session
+from flask import abort, current_app, g, redirect, request, session, url_for
 
 from webmap.users import User, check_login, load_user
 
@@ -81,6 +81,8 @@ def requires(role: str):
         def inner(*args, **kwargs):
             user = current_user()
             if user is None:
+                if not request.path.startswith("/api/"):
+                    return redirect(url_for("web.login"))
                 abort(401, "log in first")
             if not user.can(role):
                 abort(403, f"needs the {role} role or above")
