@@ -52,6 +52,16 @@ def main(argv=None) -> None:
     ok = sum(r.ok for r in decode_xcch_many(soft))
     print(f"blocks ok at this noise: {ok}/{n}")
 
+    # Block error rate over AWGN (BPSK-equivalent soft bits), soft LLRs vs hard ±1 decisions.
+    clean = np.stack([encode_xcch(b) for b in blocks]).astype(np.float32) * 2 - 1
+    print("Eb/N0 dB   BLER soft   BLER hard")
+    for ebn0 in (1.0, 2.0, 3.0, 4.0, 5.0, 6.0):
+        sigma = np.sqrt(1 / (10 ** (ebn0 / 10)))  # rate 1/2: Es/N0 = Eb/N0 / 2
+        y = clean + rng.normal(0, sigma, clean.shape).astype(np.float32)
+        soft_bad = sum(not r.ok or r.data != b for r, b in zip(decode_xcch_many(2 * y / sigma**2), blocks))
+        hard_bad = sum(not r.ok or r.data != b for r, b in zip(decode_xcch_many(np.sign(y)), blocks))
+        print(f"{ebn0:6.1f}   {soft_bad / n:9.4f}   {hard_bad / n:9.4f}")
+
 
 if __name__ == "__main__":
     main()

@@ -253,3 +253,13 @@ def test_real_cell_follows_the_si_schedule(vf_bursts):
             assert fn % 51 == mf.CCCH_FIRST_NONCOMBINED[0] and mf.bcch_ext_type(fn, {"SI2quater"}) == name
             ext += 1
     assert norm == 39 and ext == 5  # every SI block of the capture (SI1 4, SI2 5, SI2ter 5, SI3 9, SI4 10, SI13 6)
+
+
+def test_si4_with_cbch_description():
+    plain = system_information_blocks(VODAFONE)["SI4"]
+    body = plain[3:13]
+    with_cbch = bytes([0x45, 0x06, 0x1C]) + body + bytes([0x64, 0x28, 0x03, 0x2D]) + plain[13:19]
+    m = parse_block(with_cbch)
+    assert m.name == "SI4" and m.cbch and m.selection_parameters.cro == 40 and m.gprs.ra_colour == 6
+    overrun = bytes([0x45, 0x06, 0x1C]) + body + bytes([0x64, 0x28, 0x03, 0x2D, 0x72, 0x30]) + bytes(4)
+    assert isinstance(parse_block(overrun), Malformed)
