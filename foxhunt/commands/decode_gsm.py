@@ -8,24 +8,21 @@ via :func:`dsp.gsm.cell.fingerprint`. Output is the INTERFACES.md ``decode gsm``
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
-import math
 import socket
 import sys
 from collections.abc import Callable
 
+from dsp.gsm import gsmtap
+from dsp.gsm.cell import GsmCell, fingerprint
 from dsp.gsm.receiver import CarrierDecode, receive
 from dsp.gsm.xcch import XcchResult
 from foxhunt.recording_args import add_recording_args, open_from_args
 from sensors.errors import SensorError
 from sensors.recording import Recording
 
-GSMTAP_PORT = 4729
+GSMTAP_PORT = gsmtap.GSMTAP_PORT
 BLOCK_SAMPLES = 1 << 20
-#: Identity fields of the contract, null when the carrier's SI never decoded.
-IDENTITY_FIELDS = ("mcc", "mnc", "lac", "cell_id", "neighbours", "cro_db", "temporary_offset_db",
-                   "penalty_time_s", "t3212_decihours", "cell_barred", "rxlev_access_min", "si_types")
 
 
 def register_mode(modes: argparse._SubParsersAction) -> None:
@@ -51,49 +48,36 @@ def _host_port(text: str) -> tuple[str, int]:
 
 
 def decode_recording(rec: Recording,
-                     on_block: Callable[[int | None, int, XcchResult], None] | None = None) -> list:
-    """Every GSM cell in ``rec``: the ``dsp.gsm.cell`` records when that module is present,
-    else the physical-layer :class:`CarrierDecode` records."""
+                     on_block: Callable[[int | None, int, XcchResult], None] | None = None,
+                     on_skip: Callable[[CarrierDecode], None] | None = None) -> list[GsmCell]:
+    """Every GSM cell in ``rec``, one :class:`GsmCell` per carrier, streamed from disk.
+
+    ``on_block(arfcn, fn, result)`` sees every decoded block as it comes; a carrier on no GSM
+    ARFCN (a wrong centre frequency, most likely) goes to ``on_skip`` instead of the result.
+    """
     info = rec.info
     carriers = receive(lambda: rec.blocks(BLOCK_SAMPLES), info.sample_rate, info.center_freq, on_block)
-    cell_mod = _optional("dsp.gsm.cell")
-    if cell_mod is None:
-        return carriers
-    return [cell_mod.fingerprint(d.arfcn, d.freq_hz, d.sch.bsic, d.blocks, d.power_dbfs, d.snr_db,
-                                 d.freq_offset_hz, d.first_seen_s, d.last_seen_s) for d in carriers]
+    cells = []
+    for d in carriers:
+        if d.arfcn is None:
+            if on_skip is not None:
+                on_skip(d)
+            continue
+        cells.append(fingerprint(d.arfcn, d.freq_hz, d.sch.bsic, d.blocks, d.power_dbfs, d.snr_db,
+                                 d.freq_offset_hz, d.first_seen_s, d.last_seen_s))
+    return cells
 
 
-def _optional(name: str):
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name != name:
-            raise
-        return None
-
-
-def cell_json(cell) -> dict:
-    """One cell in the contract's shape, from a ``dsp.gsm.cell`` record or a :class:`CarrierDecode`."""
-    if isinstance(cell, CarrierDecode):
-        ok = sum(1 for _, r in cell.blocks if r.ok)
-        out = {"arfcn": cell.arfcn, "freq_hz": cell.freq_hz,
-               "bsic": {"ncc": cell.sch.ncc, "bcc": cell.sch.bcc},
-               **{k: None for k in IDENTITY_FIELDS},
-               "power_dbfs": cell.power_dbfs, "snr_db": cell.snr_db, "freq_offset_hz": cell.freq_offset_hz,
-               "blocks_ok": ok, "blocks_bad": len(cell.blocks) - ok}
-    elif hasattr(cell, "to_json"):
-        out = cell.to_json()
-    else:
-        raise TypeError(f"cannot render {type(cell).__name__} as a decode gsm cell")
-    return {k: (round(v, 1) if isinstance(v, float) and math.isfinite(v) else
-                (None if isinstance(v, float) else v)) for k, v in out.items()}
+def cell_json(cell: GsmCell) -> dict:
+    """One cell as the contract's JSON object (the INTERFACES.md keys first, then the extras)."""
+    return cell.to_json()
 
 
 def run(args: argparse.Namespace) -> int:
     rec = open_from_args(args)
     sender = _GsmtapSender(*args.gsmtap) if args.gsmtap else None
     try:
-        cells = decode_recording(rec, sender.send if sender else None)
+        cells = decode_recording(rec, sender.send if sender else None, _warn_off_band)
     finally:
         if sender:
             sender.close()
@@ -109,6 +93,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _warn_off_band(d: CarrierDecode) -> None:
+    print(f"foxhunt: warning: GSM carrier at {d.freq_hz / 1e6:.3f} MHz (BSIC {d.sch.bsic}) is on no "
+          f"GSM ARFCN; is the centre frequency right?", file=sys.stderr)
+
+
 def _table(records: list[dict]) -> None:
     if not records:
         print("no GSM cell found")
@@ -118,8 +107,8 @@ def _table(records: list[dict]) -> None:
     for r in records:
         bsic = f"{r['bsic']['ncc']}{r['bsic']['bcc']}" if r.get("bsic") else "-"
         print(f"{_s(r['arfcn']):>5} {r['freq_hz'] / 1e6:9.1f} {bsic:>4} {_s(r['mcc']):>3} {_s(r['mnc']):>3} "
-              f"{_s(r['lac']):>6} {_s(r['cell_id']):>6} {_s(r['power_dbfs']):>6} {_s(r['snr_db']):>5} "
-              f"{_s(r['freq_offset_hz']):>9} {r['blocks_ok']:>3}/{r['blocks_bad']:<3}  "
+              f"{_s(r['lac']):>6} {_s(r['cell_id']):>6} {_f(r['power_dbfs']):>6} {_f(r['snr_db']):>5} "
+              f"{_f(r['freq_offset_hz'], 0):>9} {r['blocks_ok']:>3}/{r['blocks_bad']:<3}  "
               f"{','.join(r['si_types'] or [])}")
 
 
@@ -127,13 +116,14 @@ def _s(v) -> str:
     return "-" if v is None else str(v)
 
 
+def _f(v, digits: int = 1) -> str:
+    return "-" if v is None else f"{v:.{digits}f}"
+
+
 class _GsmtapSender:
-    """Each decoded block as one GSMTAP/UDP datagram (built by :mod:`dsp.gsm.gsmtap`)."""
+    """Each good block as one GSMTAP/UDP datagram (TS 45.002: FN mod 51 = 2..5 is BCCH, else CCCH)."""
 
     def __init__(self, host: str, port: int):
-        self._gsmtap = _optional("dsp.gsm.gsmtap")
-        if self._gsmtap is None:
-            raise SensorError("--gsmtap: GSMTAP encoding (dsp.gsm.gsmtap) is not available in this build")
         try:
             self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             self._sock.connect((host, port))
@@ -143,11 +133,9 @@ class _GsmtapSender:
     def send(self, arfcn: int | None, fn: int, result: XcchResult) -> None:
         if not result.ok:
             return
-        t3 = fn % 51
-        sub_type = "BCCH" if t3 == 2 else "CCCH"
-        pkt = self._gsmtap.gsmtap_packet(arfcn or 0, fn, 0, sub_type, result.data)
+        sub_type = gsmtap.BCCH if 2 <= fn % 51 <= 5 else gsmtap.CCCH
         try:
-            self._sock.send(pkt)
+            self._sock.send(gsmtap.gsmtap_packet(arfcn or 0, fn, 0, sub_type, result.data))
         except OSError:
             pass  # a listener that went away must not stop the decode
 
