@@ -38,6 +38,8 @@ MAX_HALF_SPAN_HZ = 250e3
 #: A 99 % bandwidth below this is a carrier without FM programme (a CW tone, a dead carrier).
 MIN_STATION_BW_HZ = 10e3
 OFF_RASTER_HZ = 2e3
+#: A PI needs three agreeing groups (87.6 ms each) before it counts: shorter composites are not decoded.
+MIN_RDS_SECONDS = 0.5
 PILOT_TOLERANCE_HZ = 2.0
 
 
@@ -226,7 +228,7 @@ def _station(fc: float, e: Emission, span: tuple[float, float], obw: float, psd:
     stereo = bool(pilot and pilot.present)
     rds = None
     mpx = t.mpx()
-    if opt.decode_rds and len(mpx):
+    if opt.decode_rds and len(mpx) >= MIN_RDS_SECONDS * t.mpx_rate:
         pilot_hz = PILOT_HZ + pilot.freq_error_hz if stereo and abs(pilot.freq_error_hz) < 20 else None
         rds = fm_rds.decode_mpx(mpx, t.mpx_rate, pilot_hz=pilot_hz)
     flags = []

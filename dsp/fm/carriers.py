@@ -73,6 +73,7 @@ def detect_emissions(psd: Psd, *, threshold_db: float = 6.0, smooth_hz: float = 
             merged[-1][1] = b
         else:
             merged.append([a, b])
+    merged = [part for a, b in merged for part in _split(smooth, a, b, df)]
     guard = edge_guard_hz if edge_guard_hz is not None else 0.02 * psd.sample_rate
     f = psd.freqs_hz
     found = []
@@ -88,6 +89,25 @@ def detect_emissions(psd: Psd, *, threshold_db: float = 6.0, smooth_hz: float = 
             snr_db=10 * np.log10(power / (floor * SNR_REFERENCE_BW_HZ)),
             at_edge=bool(f[a] <= f[0] + guard or f[b - 1] >= f[-1] - guard)))
     return [e for e in found if not _is_image(e, found, image_margin_db)]
+
+
+def _split(smooth: np.ndarray, a: int, b: int, df: float, min_sep_hz: float = 100e3,
+           valley_db: float = 10.0) -> list[tuple[int, int]]:
+    """Strong neighbours' skirts meet above the threshold: cut a run at a valley at least
+    ``valley_db`` below the weaker of the two highest peaks on either side of it."""
+    sep = int(min_sep_hz / df)
+    if b - a < 2 * sep:
+        return [(a, b)]
+    db = 10 * np.log10(np.maximum(smooth[a:b], 1e-30))
+    # Valley candidates: the lowest point between the peak left of it and the peak right of it.
+    left_peak = np.maximum.accumulate(db)
+    right_peak = np.maximum.accumulate(db[::-1])[::-1]
+    depth = np.minimum(left_peak, right_peak) - db
+    depth[:sep] = depth[-sep:] = -np.inf
+    i = int(np.argmax(depth))
+    if depth[i] < valley_db:
+        return [(a, b)]
+    return _split(smooth, a, a + i, df, min_sep_hz, valley_db) + _split(smooth, a + i, b, df, min_sep_hz, valley_db)
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
