@@ -123,6 +123,16 @@ class Uplink:
         log.info("upload of %d observations failed (%s); retry in %.2f s", n, what, wait)
         return Outcome(n, 0, 0, wait, what)
 
+    def drain(self, deadline_s: float) -> int:
+        """At shutdown: post what is waiting until it is all acknowledged, an attempt fails or
+        ``deadline_s`` passes; what remains stays spooled for the next start. Returns the number left."""
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end:
+            out = self.post_once()
+            if out.status != "ok":
+                break
+        return self.spool.depth()
+
     def run(self, stop: threading.Event) -> None:
         """Upload until ``stop`` is set; an idle uploader waits for :attr:`wake` (or 5 s)."""
         while not stop.is_set():

@@ -117,13 +117,16 @@ class Observation:
 
 
 def power_target(band: str, freq_hz: float) -> str:
-    """The locator grouping key the node uses (``gsm-947.4``, ``fm-98.7``, ``fm-98.735``, ``air-121.500``)."""
+    """The locator grouping key the node uses: ``gsm-947.4``; ``fm-98.7`` on the 100 kHz raster
+    (within 5 kHz: a measured carrier is never exact), else to the kHz, ``fm-98.735``;
+    ``air-121.500``."""
     mhz = freq_hz / 1e6
     if band == "air":
         return f"air-{mhz:.3f}"
-    prefix = "fm" if band == "fm" else "gsm"
-    one = f"{mhz:.1f}"
-    return f"{prefix}-{one}" if abs(float(one) - mhz) < 1e-4 else f"{prefix}-{mhz:.3f}"
+    if band == "fm":
+        on_raster = abs(freq_hz - round(freq_hz, -5)) <= 5e3
+        return f"fm-{mhz:.1f}" if on_raster else f"fm-{mhz:.3f}"
+    return f"gsm-{mhz:.1f}"
 
 
 def batch_body(node_id: str, observations: list[dict], sent_at: float) -> bytes:

@@ -74,6 +74,8 @@ def test_encoder_output_validates():
 def test_power_targets():
     assert power_target("gsm", 947.4e6) == "gsm-947.4"
     assert power_target("fm", 98.735e6) == "fm-98.735"
+    assert power_target("fm", 87_899_842.7) == "fm-87.9"
+    assert power_target("gsm", 947_400_310.0) == "gsm-947.4"
     assert power_target("air", 121.5e6) == "air-121.500"
 
 

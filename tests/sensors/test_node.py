@@ -1,0 +1,113 @@
+"""The sensor node: configuration, observations from a hop, a simulated node posting to a stub
+station, and a clean stop on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from sensors.decoders import Peak
+from sensors.node import ConfigError, Node, load_config, observations
+from sensors.plan import PlannedHop
+from sensors.scan import HopResult
+from sensors.spool import Spool
+from sensors.wire import Position, batch_body
+from tests.sensors.stub_station import StubStation
+
+REPO = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads((REPO / "docs" / "wire" / "observations-v1.schema.json").read_text())
+DEMO = REPO / "recordings" / "demo_city.toml"
+
+
+def _config(tmp_path, **over) -> Path:
+    body = {"id": '"xh-xujiahui"', "source": f'"sim:{DEMO}:xh-xujiahui"', "gain_db": "30.0",
+            "bands": '["fm", "air"]', "spool": '"spool.db"', "health_interval_s": "0.5"}
+    body.update(over)
+    text = "[node]\n" + "".join(f"{k} = {v}\n" for k, v in body.items() if v is not None)
+    p = tmp_path / "node.toml"
+    p.write_text(text)
+    return p
+
+
+@pytest.mark.parametrize("over, message", [
+    ({"id": '"bad id"'}, r"\[node\]\.id"),
+    ({"bands": '["lte"]'}, r"\[node\]\.bands"),
+    ({"gain_db": '"loud"'}, r"gain_db"),
+    ({"source": None}, r"missing key 'source'"),
+])
+def test_bad_configs_name_the_key(tmp_path, over, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(_config(tmp_path, **over))
+
+
+def test_uplink_without_token_is_refused(tmp_path):
+    p = _config(tmp_path)
+    p.write_text(p.read_text() + '[uplink]\nurl = "http://127.0.0.1:9"\n')
+    with pytest.raises(ConfigError, match="neither token nor token_file"):
+        load_config(p)
+
+
+def test_observations_of_a_hop_follow_the_wire_schema():
+    hop = PlannedHop("air", 121e6, 120.04e6, 121.96e6, 0.25, "air")
+    pos = Position(31.19, 121.43, speed_m_s=0.0, fix="surveyed", source="config")
+    spur = {"freq_hz": 121.5e6, "power_dbfs": -70.0, "related_to_hz": 98.7e6}
+    res = HopResult(hop, 121e6, 2.4e6, 30.0, 1.79e9, 0.25, None, spurious=(spur,),
+                    peaks=(Peak(121.5e6, 25e3, -70.0, 20.0), Peak(120.1e6, 25e3, -80.0, 12.0)))
+    obs = observations(res, full_scale_dbm=0.0, fallback=pos)
+    assert [o.kind for o in obs] == ["power", "power"]
+    assert obs[0].payload["power_dbm"] == -100.0 and obs[0].payload["related_to_hz"] == 98.7e6
+    assert obs[1].payload["target"] == "air-120.100" and obs[1].position == pos
+    body = json.loads(batch_body("xh-xujiahui", [o.to_json() for o in obs], 1.79e9))
+    jsonschema.validate(body, SCHEMA)
+    assert observations(res, full_scale_dbm=None, fallback=pos) == []   # uncalibrated: no power readings
+
+
+def test_simulated_node_posts_schema_valid_observations(tmp_path):
+    station = StubStation()
+    station.start()
+    try:
+        p = _config(tmp_path)
+        p.write_text(p.read_text() + f'[uplink]\nurl = "{station.url}"\ntoken = "t0ken"\ntimeout_s = 2\n')
+        node = Node(load_config(p))
+        node.run(max_hops=2)   # the 87.8 MHz FM hop and the first air hop
+    finally:
+        station.kill()
+    kinds = sorted(o["kind"] for o in station.stored.values())
+    assert "fm_station" in kinds and "power" in kinds
+    for o in station.stored.values():
+        jsonschema.validate({"version": 1, "node_id": "n", "sent_at": "2026-11-28T12:00:00Z",
+                             "observations": [o]}, SCHEMA)
+    fm = next(o for o in station.stored.values() if o["kind"] == "fm_station")
+    assert fm["payload"]["rds"]["pi"] == "C201" and fm["position"]["source"] == "sim"
+    assert Spool(tmp_path / "spool.db").depth() == 0
+
+
+def test_sigterm_stops_the_node_cleanly(tmp_path):
+    cfg = _config(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "foxhunt", "sensor", "--config", str(cfg)],
+                            stderr=subprocess.PIPE, text=True, cwd=REPO)
+    try:
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            if (tmp_path / "spool.db").exists() and Spool(tmp_path / "spool.db").depth() > 0:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the node spooled nothing")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, err
+    assert "stopped after" in err and "Traceback" not in err
+    assert Spool(tmp_path / "spool.db").depth() > 0
