@@ -60,13 +60,13 @@ def derotate(x: np.ndarray, samples_per_symbol: float) -> np.ndarray:
     return (x * _derotation(x.size, float(samples_per_symbol))).astype(np.complex64, copy=False)
 
 
-def equalise(x: np.ndarray, samples_per_symbol: int, training: np.ndarray, training_start: int,
-             t0: int, search: int, n_taps: int = N_TAPS) -> Equalised:
-    """Equalise the burst whose symbol 0 is nominally at sample ``t0`` of ``x``.
-
-    ``x`` is at ``samples_per_symbol`` (integer); ``training`` (uint8 bits) sits at bit
-    ``training_start`` of the burst. Every timing within ±``search`` symbols of ``t0``, in steps
-    of one sample, is tried; ``x`` must cover them all plus the channel's span.
+def training_fit(x: np.ndarray, samples_per_symbol: int, training: np.ndarray, training_start: int,
+                 t0: int, search: int, n_taps: int = N_TAPS) -> tuple[np.ndarray, float, float, int]:
+    """Least-squares channel fit of ``training`` (uint8 bits at bit ``training_start`` of the burst
+    whose symbol 0 is nominally at sample ``t0`` of ``x``), at every timing within ±``search``
+    symbols in steps of one sample. Returns (taps, noise variance, signal power, offset in samples)
+    of the best fit; ``x`` is the burst at ``samples_per_symbol`` (integer) and must cover every
+    candidate timing plus the channel's span.
     """
     sps = int(samples_per_symbol)
     tr = np.asarray(training, dtype=np.uint8)
@@ -88,15 +88,22 @@ def equalise(x: np.ndarray, samples_per_symbol: int, training: np.ndarray, train
     err = np.sum(resid.real ** 2 + resid.imag ** 2, axis=1)
     energy = np.sum(h.real ** 2 + h.imag ** 2, axis=1)
     best = int(np.argmin(err / np.maximum(energy, 1e-30)))
-    taps = h[best]
     noise = float(err[best] / max(mat.shape[0] - n_taps, 1))
+    return h[best], noise, float(energy[best]), int(offsets[best])
+
+
+def equalise(x: np.ndarray, samples_per_symbol: int, training: np.ndarray, training_start: int,
+             t0: int, search: int, n_taps: int = N_TAPS) -> Equalised:
+    """Equalise the burst whose symbol 0 is nominally at sample ``t0`` of ``x`` (see
+    :func:`training_fit` for the arguments): the best training fit, then max-log-MAP."""
+    sps = int(samples_per_symbol)
+    taps, noise, power, offset = training_fit(x, sps, training, training_start, t0, search, n_taps)
     # Causal model for the trellis: z[k] = Σ_i h_i a[k − i] is the sample of symbol k − PRE_TAPS.
-    start = t0 + offsets[best] - PRE_TAPS * sps
-    z = y[start + sps * np.arange(BURST_BITS + n_taps - 1)]
+    start = t0 + offset - PRE_TAPS * sps
+    z = derotate(np.asarray(x), sps)[start + sps * np.arange(BURST_BITS + n_taps - 1)]
     soft = _max_log_map(z.astype(np.complex128), taps.astype(np.complex128), max(noise, 1e-12))
     return Equalised(soft=soft[:BURST_BITS].astype(np.float32), taps=taps.astype(np.complex64),
-                     noise_var=noise, signal_power=float(energy[best]),
-                     offset_samples=int(offsets[best]))
+                     noise_var=noise, signal_power=power, offset_samples=offset)
 
 
 @numba.njit(cache=True)

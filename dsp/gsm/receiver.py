@@ -24,9 +24,9 @@ import numpy as np
 
 from dsp.bands import downlink_hz_to_arfcn
 from dsp.errors import DspError
-from dsp.gsm.bursts import TRAINING_SEQUENCES, split_normal
+from dsp.gsm.bursts import TRAINING_SEQUENCES, dummy_burst, split_normal
 from dsp.gsm.channelize import Channelizer, correct_front_end
-from dsp.gsm.equalizer import BURST_BITS, N_TAPS, PRE_TAPS, equalise
+from dsp.gsm.equalizer import BURST_BITS, N_TAPS, PRE_TAPS, equalise, training_fit
 from dsp.gsm.fcch import FcchCarrier, fcch_hits, group_carriers, n_frames
 from dsp.gsm.gmsk import SYMBOL_RATE
 from dsp.gsm.multiframe import FCCH_FRAMES, HYPERFRAME, IDLE_FRAME, SCH_FRAMES, block_start
@@ -44,6 +44,10 @@ TRACK_SEARCH = 2
 #: Consecutive SCH failures after which a carrier is considered lost and re-acquired.
 MAX_SCH_MISSES = 6
 NORMAL_TRAINING_START = 61
+#: A burst is the dummy burst (45.002 §5.2.6) when its mid-amble fits the dummy's bits with this
+#: fraction of the TSC fit's relative residual, or less.
+DUMMY_FIT_RATIO = 0.25
+_DUMMY_MID = dummy_burst()[NORMAL_TRAINING_START: NORMAL_TRAINING_START + 26]
 #: FCCH quality (≈ S/(S+N)) needed to refresh the frequency while tracking.
 TRACK_QUALITY = 0.6
 
@@ -275,9 +279,15 @@ class _Tracker:
             return
         if t3 == IDLE_FRAME:
             return
+        self.power.append(_power(seg))
+        # An idle channel (SDCCH/4 of a combined TS0, a BTS with nothing to send) carries dummy
+        # bursts: their bits where the training sequence would be fit far better than the TSC.
+        _, noise_dummy, power_dummy, _ = training_fit(seg, SPS, _DUMMY_MID, NORMAL_TRAINING_START, t0,
+                                                      TRACK_SEARCH)
         burst = equalise(seg, SPS, TRAINING_SEQUENCES[self.sch.bcc], NORMAL_TRAINING_START, t0,
                          TRACK_SEARCH)
-        self.power.append(_power(seg))
+        if noise_dummy / power_dummy < DUMMY_FIT_RATIO * burst.noise_var / burst.signal_power:
+            return
         self.snr.append(burst.snr_db)
         first = block_start(t3)
         key = fn - (t3 - first)

@@ -20,8 +20,9 @@ import numpy as np
 from dsp.errors import DspError
 from dsp.gsm.bursts import FCCH_BURST, dummy_burst, normal_burst, sch_burst
 from dsp.gsm.gmsk import SYMBOL_RATE, gmsk_phase
-from dsp.gsm.multiframe import HYPERFRAME, bcch_norm_type, block_start, channel_at
+from dsp.gsm.multiframe import BCCH_NORM_SCHEDULE, HYPERFRAME, block_start, channel_at, tc
 from dsp.gsm.sch import encode_sch
+from dsp.gsm.sysinfo_encode import CellConfig, paging_block, system_information_blocks
 from dsp.gsm.xcch import encode_xcch
 
 FRAME_SYMBOLS = 1250
@@ -30,10 +31,21 @@ SLOT_SYMBOLS = 156.25
 _LEAD = 3
 _GUARD = 9
 #: Paging Request Type 1 addressed to nobody: what an idle CCCH carries (TS 44.018 §9.1.22).
-IDLE_PAGING = bytes.fromhex("15062100" "01f0") + b"\x2b" * 17
+IDLE_PAGING = paging_block()
 _CACHE_SLOTS = 4096
 
 PageSource = Callable[[int], bytes | None]
+
+
+def _norm_type(fn: int, si_blocks: Mapping[str, bytes]) -> str | None:
+    """The SI type in the BCCH Norm block of ``fn`` (§6.3.1.3 by TC). Where several optional types
+    share a TC they take turns, one per 8-multiframe cycle (and TC 5 one step ahead of TC 4), so
+    a cell configured with all of them sends each; with none, SI3 is repeated."""
+    cands = [name for name in BCCH_NORM_SCHEDULE[tc(fn)] if name in si_blocks]
+    if not cands:
+        return "SI3" if "SI3" in si_blocks else None
+    turn = fn // (51 * 8) + (1 if tc(fn) == 5 else 0)
+    return cands[turn % len(cands)]
 
 
 @lru_cache(maxsize=512)
@@ -75,7 +87,7 @@ def ts0_burst(fn: int, bsic: int, si_blocks: Mapping[str, bytes], pages: PageSou
     if kind == "SCH":
         return sch_burst(encode_sch(bsic, fn))
     if kind == "BCCH":
-        si = bcch_norm_type(fn, frozenset(si_blocks)) or ("SI3" if "SI3" in si_blocks else None)
+        si = _norm_type(fn, si_blocks)
         block = si_blocks[si] if si is not None else IDLE_PAGING
     elif kind == "CCCH":
         first = fn - (t3 - block_start(t3))
@@ -123,3 +135,20 @@ def render_bcch(bsic: int, si_blocks: Mapping[str, bytes], sample_rate: float, s
         pos = max(pos, i1)
         slot += 1
     return out
+
+
+@lru_cache(maxsize=64)
+def _config_blocks(config: CellConfig) -> dict[str, bytes]:
+    return system_information_blocks(config)
+
+
+def render_bcch_carrier(config: CellConfig, sample_rate: float, start_s: float, n_samples: int, *,
+                        fn0: int = 0, pages: PageSource | None = None) -> np.ndarray:
+    """``n_samples`` (complex64, unit power, 0 Hz) of the C0 carrier of the cell ``config`` describes:
+    its BSIC, every SI type it configures on its TC slots, its CCCH configuration; ``pages(fn)``
+    gives the CCCH block starting at frame ``fn`` (None or absent: idle paging).
+    """
+    if not isinstance(config, CellConfig):
+        raise DspError(f"config: expected a CellConfig, got {type(config).__name__}")
+    return render_bcch(8 * config.ncc + config.bcc, _config_blocks(config), sample_rate, start_s, n_samples,
+                       fn0=fn0, pages=pages, ccch_conf=config.ccch_conf)
