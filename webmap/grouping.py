@@ -99,12 +99,13 @@ class Grouper:
                                     .limit(2)).all()
                 if len(rows) == 1:
                     return rows[0].id
-            conn.execute(self._insert(targets).values(
+            created = conn.execute(self._insert(targets).values(
                 key=tk.key, kind=tk.kind, channel=tk.channel, freq_hz=tk.freq_hz,
                 identity=json.dumps(tk.identity, ensure_ascii=False), first_seen_at=t, last_seen_at=t,
-                n_observations=0, status="new").on_conflict_do_nothing(index_elements=["key"]))
+                n_observations=0, status="new").on_conflict_do_nothing(index_elements=["key"])).rowcount
             tid = conn.execute(select(targets.c.id).where(targets.c.key == tk.key)).scalar_one()
-            self._ids[tk.key] = tid
+            if not created:   # a row made by this transaction may yet roll back: cache committed ones only
+                self._ids[tk.key] = tid
         return tid
 
     def channel_target(self, conn: Connection, channel: str, freq_hz: float, t: float) -> int:

@@ -20,8 +20,9 @@ from webmap.store import Store, now
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 MIN_PASSWORD = 10
+PASSWORD_METHOD = "scrypt"     # werkzeug's default: memory-hard
 # Checked against when the user does not exist, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not a password of anyone")
+_DUMMY_HASH = generate_password_hash("not a password of anyone", method=PASSWORD_METHOD)
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def add_user(store: Store, username: str, password: str, role: str, *, actor: st
     with store.write() as conn:
         if conn.execute(select(users.c.id).where(users.c.username == username)).first() is not None:
             raise WebmapError(f"user {username!r} exists already")
-        uid = conn.execute(insert(users).values(username=username, password_hash=generate_password_hash(password),
+        uid = conn.execute(insert(users).values(username=username, password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
                                                 role=role, created_at=now(), session_epoch=0)
                            ).inserted_primary_key[0]
         audit.record(conn, actor, "user.add", {"user": username, "role": role})

@@ -4,21 +4,15 @@ over it, registered nodes and users, and batches in the wire format built from t
 from __future__ import annotations
 
 import copy
-import glob
 import json
-import os
-import pwd
 import re
-import shutil
-import socket
-import subprocess
-import tempfile
 import uuid
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from webmap import devdb
 from webmap.app import create_app
 from webmap.nodes import add_node
 from webmap.users import add_user
@@ -39,56 +33,23 @@ def fresh_ids(batch: dict) -> dict:
     return b
 
 
-def _pg_bin() -> Path | None:
-    found = shutil.which("pg_ctl")
-    if found:
-        return Path(found).resolve().parent
-    dirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-    return Path(dirs[-1]) if dirs else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(monkeypatch):
+    """scrypt at its production cost takes ~0.2 s per hash on a loaded CI machine; these tests check
+    behaviour, not the cost factor, so they hash with cheap PBKDF2 (test_auth checks the real one)."""
+    from werkzeug.security import generate_password_hash
+    monkeypatch.setattr("webmap.users.PASSWORD_METHOD", "pbkdf2:sha256:1000")
+    monkeypatch.setattr("webmap.users._DUMMY_HASH", generate_password_hash("x", method="pbkdf2:sha256:1000"))
 
 
 @pytest.fixture(scope="session")
 def postgres_url():
-    """A throw-away PostgreSQL cluster on 127.0.0.1 (initdb + pg_ctl), or skip saying why."""
-    bindir = _pg_bin()
-    if bindir is None or not (bindir / "initdb").exists():
-        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) not installed: apt-get install postgresql")
-    root = Path(tempfile.mkdtemp(prefix="foxhunt-pg-"))
-    run_as: list[str] = []
-    if os.geteuid() == 0:   # initdb refuses to run as root: run the server as an unprivileged user
-        user = next((u for u in ("postgres", "nobody") if _user_exists(u)), None)
-        if user is None:
-            pytest.skip("running as root and no unprivileged user (postgres, nobody) to run PostgreSQL as")
-        pw = pwd.getpwnam(user)
-        os.chown(root, pw.pw_uid, pw.pw_gid)
-        run_as = ["runuser", "-u", user, "--"]
-    data, port = root / "data", _free_port()
-    env = {**os.environ, "LC_ALL": "C"}
-    subprocess.run(run_as + [str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "foxhunt",
-                             "--no-sync", "-E", "UTF8"], check=True, capture_output=True, env=env)
-    opts = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off"
-    subprocess.run(run_as + [str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(root / "log"),
-                             "-w", "-t", "30", "start"], check=True, capture_output=True, env=env)
-    try:
-        yield f"postgresql+psycopg://foxhunt@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(run_as + [str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True, env=env)
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def _user_exists(name: str) -> bool:
-    try:
-        pwd.getpwnam(name)
-        return True
-    except KeyError:
-        return False
+    """A throw-away PostgreSQL cluster on 127.0.0.1 for the session, or skip saying why."""
+    reason = devdb.why_unavailable()
+    if reason:
+        pytest.skip(reason)
+    with devdb.postgres_cluster() as url:
+        yield url
 
 
 def _wipe_postgres(url: str) -> None:

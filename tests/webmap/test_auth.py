@@ -26,11 +26,18 @@ def test_reads_need_a_login(client):
     assert client.get("/api/v1/health").status_code == 200
 
 
+def test_production_hash_is_scrypt(station, monkeypatch):
+    monkeypatch.undo()                                   # the real cost, not the tests' cheap hashing
+    add_user(station.store, "ops", PASSWORD, "admin")
+    with station.store.read() as conn:
+        assert conn.execute(select(users.c.password_hash)).scalar_one().startswith("scrypt:")
+
+
 def test_passwords_are_hashed_and_checked(app, station):
     add_user(station.store, "ops", PASSWORD, "admin")
     with station.store.read() as conn:
         stored = conn.execute(select(users.c.password_hash)).scalar_one()
-    assert PASSWORD not in stored and stored.startswith("scrypt:")
+    assert PASSWORD not in stored and stored.startswith("pbkdf2:")
     c = app.test_client()
     csrf = c.get("/api/v1/session").json["csrf_token"]
     assert c.post("/api/v1/session", json={"username": "ops", "password": "wrong password"},
