@@ -108,65 +108,49 @@ def equalise(x: np.ndarray, samples_per_symbol: int, training: np.ndarray, train
 
 @numba.njit(cache=True)
 def _max_log_map(z, h, noise_var):  # pragma: no cover - compiled
-    """Max-log-MAP over a = ±1 with z[k] = Σ_i h[i] a[k−i]; returns the LLR of a[k] = −1 (bit 1)
-    for k = 0 .. len(z) − L, i.e. every symbol whose whole response was observed."""
+    """Max-log-MAP over a = ±1 with z[k] = Σ_i h[i] a[k−i]; the LLR of a[k] = −1 (bit 1) for every k.
+
+    State bit i (bit 0 = newest) is 1 when a[k−i] = −1; nothing is assumed before or after z.
+    """
     n_taps = h.size
     n_states = 1 << (n_taps - 1)
-    n_obs = z.size
-    n_sym = n_obs
-    # State bit i (LSB = newest) = 1 ⇔ a[k−i] = −1 after symbol k; the symbol index of the newest is k.
+    mask = n_states - 1
+    n_sym = z.size
     pred = np.empty((n_states, 2), dtype=np.complex128)  # response of state s extended by bit b
     for s in range(n_states):
         for b in range(2):
-            acc = 0j
-            acc += h[0] * (1.0 - 2.0 * b)
+            acc = h[0] * (1.0 - 2.0 * b)
             for i in range(1, n_taps):
-                bit = (s >> (i - 1)) & 1
-                acc += h[i] * (1.0 - 2.0 * bit)
+                acc += h[i] * (1.0 - 2.0 * ((s >> (i - 1)) & 1))
             pred[s, b] = acc
-    mask = n_states - 1
-    inf = 1e300
-    alpha = np.full((n_sym + 1, n_states), inf)
-    alpha[0, :] = 0.0  # whatever preceded the burst is unknown
+    gamma = np.empty((n_sym, n_states, 2))
     for k in range(n_sym):
         for s in range(n_states):
-            a0 = alpha[k, s]
-            if a0 >= inf:
-                continue
             for b in range(2):
                 d = z[k] - pred[s, b]
-                m = a0 + (d.real * d.real + d.imag * d.imag)
+                gamma[k, s, b] = d.real * d.real + d.imag * d.imag
+    inf = 1e300
+    alpha = np.full((n_sym + 1, n_states), inf)
+    alpha[0, :] = 0.0
+    for k in range(n_sym):
+        for s in range(n_states):
+            for b in range(2):
                 ns = ((s << 1) | b) & mask
+                m = alpha[k, s] + gamma[k, s, b]
                 if m < alpha[k + 1, ns]:
                     alpha[k + 1, ns] = m
     beta = np.zeros((n_sym + 1, n_states))
     for k in range(n_sym - 1, -1, -1):
         for s in range(n_states):
-            best = inf
-            for b in range(2):
-                d = z[k] - pred[s, b]
-                ns = ((s << 1) | b) & mask
-                m = (d.real * d.real + d.imag * d.imag) + beta[k + 1, ns]
-                if m < best:
-                    best = m
-            beta[k, s] = best
-    # The bit decided at step k is symbol k; its LLR uses the transition metrics of step k.
-    llr = np.zeros(n_sym)
+            beta[k, s] = min(gamma[k, s, 0] + beta[k + 1, (s << 1) & mask],
+                             gamma[k, s, 1] + beta[k + 1, ((s << 1) | 1) & mask])
+    llr = np.empty(n_sym)
     for k in range(n_sym):
         best0 = inf
         best1 = inf
         for s in range(n_states):
-            a0 = alpha[k, s]
-            if a0 >= inf:
-                continue
-            for b in range(2):
-                d = z[k] - pred[s, b]
-                ns = ((s << 1) | b) & mask
-                m = a0 + (d.real * d.real + d.imag * d.imag) + beta[k + 1, ns]
-                if b == 0:
-                    if m < best0:
-                        best0 = m
-                elif m < best1:
-                    best1 = m
+            base = alpha[k, s]
+            best0 = min(best0, base + gamma[k, s, 0] + beta[k + 1, (s << 1) & mask])
+            best1 = min(best1, base + gamma[k, s, 1] + beta[k + 1, ((s << 1) | 1) & mask])
         llr[k] = (best0 - best1) / noise_var
     return llr
