@@ -300,6 +300,12 @@ def _cell(t: _Table, index: int) -> GsmEmitter:
     cro = t.get("cro_db", int, None, lo=0, hi=126)
     if cro is not None and cro % 2:
         t.fail("cro_db", "an even number of dB 0..126 (TS 45.008 §9: 2 dB steps)")
+    to_db = t.get("temporary_offset_db", int, 0, lo=0, hi=60)
+    if to_db % 10:
+        t.fail("temporary_offset_db", "0..60 dB in 10 dB steps")
+    pt = t.get("penalty_time_s", int, 20, lo=20, hi=620)
+    if pt % 20:
+        t.fail("penalty_time_s", "20..620 s in 20 s steps")
     cell = GsmEmitter(
         id=t.get("id", str), operator=t.get("operator", str), mcc=mcc, mnc=mnc,
         lac=t.get("lac", int, lo=1, hi=65533), cell_id=t.get("cell_id", int, lo=0, hi=65535),
@@ -307,8 +313,7 @@ def _cell(t: _Table, index: int) -> GsmEmitter:
         ncc=t.get("ncc", int, lo=0, hi=7), bcc=t.get("bcc", int, lo=0, hi=7),
         lat=lat, lon=lon, eirp_dbm=t.get("eirp_dbm", float, lo=-30, hi=90),
         neighbours=tuple(neighbours), cro_db=cro,
-        temporary_offset_db=t.get("temporary_offset_db", int, 0, lo=0, hi=70),
-        penalty_time_s=t.get("penalty_time_s", int, 20, lo=20, hi=640),
+        temporary_offset_db=to_db, penalty_time_s=pt,
         t3212_decihours=t.get("t3212_decihours", int, 10, lo=0, hi=255),
         cell_barred=t.get("cell_barred", bool, False),
         rxlev_access_min=t.get("rxlev_access_min", int, 8, lo=0, hi=63),

@@ -72,14 +72,16 @@ def _gsm_render(cell: GsmEmitter) -> Callable[[float, float, int], np.ndarray]:
 
 
 def _cell_config(cell: GsmEmitter):
-    from dsp.gsm.l3 import CellConfig
+    """The scenario's cell in the GSM team's CellConfig, whose fields are the coded air-interface
+    values (TS 45.008 §9: CRO in 2 dB steps, TEMPORARY_OFFSET in 10 dB, PENALTY_TIME in 20 s)."""
+    from dsp.gsm.sysinfo_encode import CellConfig
 
     return CellConfig(
         mcc=cell.mcc, mnc=cell.mnc, lac=cell.lac, cell_id=cell.cell_id, arfcn=cell.arfcn,
-        ncc=cell.ncc, bcc=cell.bcc, neighbours=cell.neighbours, cro_db=cell.cro_db,
-        temporary_offset_db=cell.temporary_offset_db, penalty_time_s=cell.penalty_time_s,
-        t3212_decihours=cell.t3212_decihours, cell_barred=cell.cell_barred,
-        rxlev_access_min=cell.rxlev_access_min)
+        ncc=cell.ncc, bcc=cell.bcc, cell_arfcns=(cell.arfcn,), neighbours=cell.neighbours,
+        cro=None if cell.cro_db is None else cell.cro_db // 2,
+        temporary_offset=cell.temporary_offset_db // 10, penalty_time=cell.penalty_time_s // 20 - 1,
+        t3212=cell.t3212_decihours, cell_barred=cell.cell_barred, rxlev_access_min=cell.rxlev_access_min)
 
 
 def _fm_config(st: FmEmitter, spurious: bool):
