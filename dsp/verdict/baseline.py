@@ -4,10 +4,11 @@ register), and per-operator baselines learned from them: public tools disagree o
 
 from __future__ import annotations
 
+import math
 import statistics
 
 from dsp.verdict.context import VerdictContext
-from dsp.verdict.geo import distance_m
+from dsp.verdict.geo import distance_m, path_loss_db
 from dsp.verdict.fields import bsic_of, field_of, identity_of, rds_pi, same_cell
 from dsp.verdict.registers import FmLicence, LicensedCell
 
@@ -80,3 +81,27 @@ def station_is_licensed(station, ctx: VerdictContext) -> bool:
 
 def licensed_stations(ctx: VerdictContext, exclude=None) -> list:
     return [s for s in ctx.stations if s is not exclude and station_is_licensed(s, ctx)]
+
+
+def _fm_residual(station, lic: FmLicence, ctx: VerdictContext, exponent: float) -> float | None:
+    """Received level + predicted loss − licensed ERP: alike for every station that is its licensee."""
+    power = field_of(station, "power_dbfs")
+    if power is None or lic is None or lic.erp_w <= 0:
+        return None
+    loss = path_loss_db(distance_m(*ctx.node, lic.lat, lic.lon), lic.freq_hz, exponent)
+    return power + loss - 10 * math.log10(lic.erp_w * 1e3)
+
+
+def fm_level_excess(station, lic: FmLicence, ctx: VerdictContext, exponent: float,
+                    min_peers: int) -> tuple[float, int] | None:
+    """How many dB ``station`` is received above what licence ``lic`` predicts at the node, after
+    calibrating the node's unknown gain on the licensed stations it sees (their residuals' median);
+    with the number of calibrators. None without a node position or enough calibrators."""
+    if ctx.node is None:
+        return None
+    mine = _fm_residual(station, lic, ctx, exponent)
+    calib = [r for r in (_fm_residual(s, licence_for(s, ctx), ctx, exponent)
+                         for s in licensed_stations(ctx, exclude=station)) if r is not None]
+    if mine is None or len(calib) < min_peers:
+        return None
+    return mine - median(calib), len(calib)

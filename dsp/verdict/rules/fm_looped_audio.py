@@ -13,6 +13,6 @@ def _check(station, ctx, th):
     return Fired({"period": period, "confidence": confidence})
 
 
-RULE = Rule(id="fm.looped_audio", kind="fm", weight=30, check=_check,
+RULE = Rule(id="fm.looped_audio", kind="fm", weight=35, check=_check,
             thresholds={"min_confidence": 0.8, "max_period_s": 600},
             template="{station} repeats the same audio every {period:.0f} s (match {confidence:.2f}): a looped advert")

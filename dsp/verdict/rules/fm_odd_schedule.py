@@ -21,6 +21,6 @@ def _check(station, ctx, th):
                   "day": len(day_listened)})
 
 
-RULE = Rule(id="fm.odd_schedule", kind="fm", weight=20, check=_check,
+RULE = Rule(id="fm.odd_schedule", kind="fm", weight=25, check=_check,
             thresholds={"min_day_hours": 4},
             template="{station} is on the air only at night ({hours}), silent in {day} daytime hours listened")

@@ -1,6 +1,8 @@
-"""fm.unlicensed_carrier — no licence on this channel whose service area covers the node."""
+"""fm.unlicensed_carrier — no licence on this channel whose service area covers the node, and the
+carrier is not the distant licensee heard beyond its area (its level, calibrated on the licensed
+stations seen, would match that licensee's ERP and distance)."""
 
-from dsp.verdict.baseline import REACH_FACTOR
+from dsp.verdict.baseline import REACH_FACTOR, fm_level_excess
 from dsp.verdict.fields import field_of, rds_pi
 from dsp.verdict.geo import distance_m
 from dsp.verdict.rules.base import Abstain, Fired, Rule
@@ -15,21 +17,30 @@ def _check(station, ctx, th):
         if on_channel:
             return Abstain("licensed somewhere on this channel; the node position is needed to say whether here")
         return Fired({"where": f"anywhere in {reg.source}", "elsewhere": ""})
-    covering = [lic for lic in on_channel
-                if distance_m(*ctx.node, lic.lat, lic.lon) <= lic.service_radius_m * REACH_FACTOR]
-    if covering:
+    if any(distance_m(*ctx.node, lic.lat, lic.lon) <= lic.service_radius_m * REACH_FACTOR for lic in on_channel):
         return None
+    if not on_channel:
+        return Fired({"where": "for this place", "elsewhere": ""})
     pi = rds_pi(station)
-    twin = next((lic for lic in on_channel if pi and lic.pi == pi), None)
-    if twin is not None:  # the distant licensee itself, heard beyond its service area
-        km = distance_m(*ctx.node, twin.lat, twin.lon) / 1e3
-        return Fired({"where": "for this place", "elsewhere": f"; its PI matches {twin.name} ({twin.licence_id}), "
-                      f"{km:.0f} km away, so it may be that station heard far beyond its service area"},
-                     scale=th["distant_twin_scale"])
-    return Fired({"where": "for this place", "elsewhere": f" ({len(on_channel)} licence(s) on the channel elsewhere)"
-                  if on_channel else ""})
+    lic = min(on_channel, key=lambda x: (pi is None or x.pi != pi, distance_m(*ctx.node, x.lat, x.lon)))
+    km = distance_m(*ctx.node, lic.lat, lic.lon) / 1e3
+    excess = fm_level_excess(station, lic, ctx, th["exponent"], th["min_peers"])
+    if excess is not None and excess[0] <= th["max_excess_db"]:
+        return None  # as strong as the distant licensee should be: it is heard beyond its service area
+    same_pi = pi is not None and pi == lic.pi
+    if excess is not None:
+        # Sending the distant licensee's own PI, it may still be that station on a freak path: less sure.
+        return Fired({"where": "for this place", "elsewhere": f"; {lic.name} ({lic.licence_id}) holds it {km:.0f} km "
+                      f"away, but this is received {excess[0]:.0f} dB above what that licensee predicts"
+                      f"{' (it does send that licensee’s PI)' if same_pi else ''}"},
+                     scale=th["loud_same_pi_scale"] if same_pi else 1.0)
+    return Fired({"where": "for this place", "elsewhere": f"; {lic.name} ({lic.licence_id}) holds it {km:.0f} km away "
+                  f"{'and its PI matches' if same_pi else ''} — too few licensed stations seen to tell by level "
+                  f"whether this is that station heard far beyond its area"},
+                 scale=th["same_pi_scale"] if same_pi else th["unsure_scale"])
 
 
 RULE = Rule(id="fm.unlicensed_carrier", kind="fm", weight=55, check=_check,
-            thresholds={"channel_tolerance_hz": 25e3, "distant_twin_scale": 0.3},
+            thresholds={"channel_tolerance_hz": 25e3, "max_excess_db": 20, "exponent": 3.0, "min_peers": 2,
+                        "same_pi_scale": 0.3, "unsure_scale": 0.6, "loud_same_pi_scale": 0.6},
             template="{station} holds no licence {where}{elsewhere}")

@@ -1,25 +1,31 @@
-"""gsm.freq_offset — carrier offset far from the median of licensed cells seen by the same node.
-Licensed BTSs hold ±0.05 ppm (TS 45.010 §5.1); the node's own error is common to all and cancels."""
+"""gsm.freq_offset — carrier offset far from the licensed cells seen by the same node. Licensed
+BTSs hold ±0.05 ppm (TS 45.010 §5.1); the node's own error is common to all (in ppm, so GSM900
+and DCS1800 carriers compare) and cancels against their median."""
 
-from dsp.verdict.baseline import licensed_cells, median, peer_values
+from dsp.verdict.baseline import licensed_cells, median
 from dsp.verdict.fields import field_of
 from dsp.verdict.rules.base import Abstain, Fired, Rule
 
 
+def offset_ppm(cell) -> float | None:
+    offset, freq = field_of(cell, "freq_offset_hz"), field_of(cell, "freq_hz")
+    return None if offset is None or not freq else offset / freq * 1e6
+
+
 def _check(cell, ctx, th):
-    offset = field_of(cell, "freq_offset_hz")
-    if offset is None:
+    mine = offset_ppm(cell)
+    if mine is None:
         return Abstain("no frequency offset measured")
-    ref = peer_values(licensed_cells(ctx, exclude=cell), "freq_offset_hz")
+    ref = [p for p in (offset_ppm(c) for c in licensed_cells(ctx, exclude=cell)) if p is not None]
     if len(ref) < th["min_peers"]:
         return Abstain("too few licensed cells seen to learn this node's offset")
-    mid = median(ref)
-    if abs(offset - mid) <= th["max_dev_hz"]:
+    dev = mine - median(ref)
+    if abs(dev) <= th["max_dev_ppm"]:
         return None
-    return Fired({"offset": offset, "median": mid, "n": len(ref), "dev": offset - mid})
+    return Fired({"dev_ppm": dev, "dev_hz": dev * cell.freq_hz / 1e6, "n": len(ref)})
 
 
 RULE = Rule(id="gsm.freq_offset", kind="gsm", weight=25, check=_check,
-            thresholds={"max_dev_hz": 400, "min_peers": 2},
-            template="{cell}: carrier {dev:+.0f} Hz off the median of {n} licensed cells seen by this node "
-                     "({offset:+.0f} Hz against {median:+.0f} Hz): not a network-synchronised BTS")
+            thresholds={"max_dev_ppm": 0.4, "min_peers": 2},
+            template="{cell}: carrier {dev_hz:+.0f} Hz ({dev_ppm:+.2f} ppm) off the {n} licensed cells seen by this node "
+                     "(their median): not a network-synchronised BTS")

@@ -11,7 +11,7 @@ from dsp.fm.station import Spurious
 from dsp.gsm.cell import Bsic
 from dsp.verdict import ALL_RULES, FM_RULES, GSM_RULES, TargetHistory, judge
 from dsp.verdict.rules.base import Abstain, Fired
-from verdict_worlds import NOW, fm_world, gsm_world, rds
+from verdict_worlds import NOW, fm_world, gsm_world, rds, received_dbfs
 
 
 def _copy_on(arfcn):
@@ -47,7 +47,7 @@ CASES = {
     "gsm.no_paging": (lambda: gsm_world({"paging_count": 8, "paging_identities": 0}), gsm_world,
                      ["nobody paged in 12 s", "3 licensed cells"]),
     "gsm.no_gprs": (lambda: gsm_world({"gprs": False}), gsm_world, ["no GPRS", "3 of 3"]),
-    "gsm.freq_offset": (lambda: gsm_world({"freq_offset_hz": 2500.0}), gsm_world, ["+2378 Hz", "median of 6 licensed cells"]),
+    "gsm.freq_offset": (lambda: gsm_world({"freq_offset_hz": 2500.0}), gsm_world, ["+2378 Hz (+2.49 ppm)", "6 licensed cells"]),
     "gsm.power_above_site": (lambda: gsm_world({"power_dbfs": gsm_world()[0].power_dbfs + 30}), gsm_world,
                              ["29 dB stronger", "1.5 km away", "nearer transmitter"]),
     "gsm.recently_appeared": (
@@ -150,10 +150,19 @@ def test_identity_absent_from_a_crowd_register_counts_less():
     assert "crowd-sourced" in reason.text and reason.weight < ALL_RULES["gsm.identity_unregistered"].weight
 
 
-def test_distant_licensee_heard_beyond_its_area_counts_less():
-    target, ctx = fm_world({"freq_hz": 105.7e6, "channel_hz": 105.7e6, "rds": rds("2222", "FARAWAY")})
-    fired = ALL_RULES["fm.unlicensed_carrier"].evaluate(target, ctx)
-    assert isinstance(fired, Fired) and fired.scale < 1
+def test_distant_licensee_heard_beyond_its_area_is_told_apart_by_level():
+    far = {"freq_hz": 105.7e6, "channel_hz": 105.7e6, "rds": rds("2222", "FARAWAY")}
+    level = received_dbfs(70.0, (35.0, 117.0), 105.7e6)  # 10 kW ERP from the licensee's site, 591 km off
+    rule = ALL_RULES["fm.unlicensed_carrier"]
+    assert rule.evaluate(*fm_world({**far, "power_dbfs": level + 3})) is None
+    loud = rule.evaluate(*fm_world({**far, "power_dbfs": level + 40}))
+    assert isinstance(loud, Fired) and "received 39 dB above" in loud.evidence["elsewhere"]
+    assert loud.scale == rule.thresholds["loud_same_pi_scale"]  # it sends the licensee's PI: less sure
+    other_pi = rule.evaluate(*fm_world({**far, "rds": rds("BEEF", "PIRATE"), "power_dbfs": level + 40}))
+    assert isinstance(other_pi, Fired) and other_pi.scale == 1
+    target, ctx = fm_world({**far, "power_dbfs": level})
+    unsure = rule.evaluate(target, dataclasses.replace(ctx, stations=(target,)))
+    assert isinstance(unsure, Fired) and unsure.scale == rule.thresholds["same_pi_scale"]
 
 
 def test_scrolling_ps_that_includes_the_licensed_name_is_not_a_mismatch():

@@ -1,0 +1,433 @@
+"""Verdict quality over randomised simulated neighbourhoods, at record level.
+
+Each neighbourhood is one monitoring node in a Chinese or German city with the GSM cells of every
+local operator and the FM stations licensed around it, all in the regulator's registers, plus
+0–2 rogue transmitters of these kinds:
+
+- ``fresh_identity``   a catcher inventing a cell identity and LAC under a local operator's MCC/MNC;
+- ``cloned_identity``  a catcher copying a licensed cell's identity (LAC, CI, often BSIC and neighbours);
+- ``neighbour_copier`` a catcher with a fresh CI in a real LAC that copies a real cell's neighbour list;
+- ``low_power_pirate`` an FM pirate (10–300 W, 0.5–5 km away) on a licensed channel: the local
+  licensee's (where it out-shouts it at the node) or one licensed far away;
+- ``over_deviating_pirate`` an FM pirate on a channel nobody is licensed for here, over-deviating.
+
+What the generator assumes (all stated, none tuned to a rule):
+licensed GSM cells — 4–9 per operator, sites 0.3–6 km away, EIRP 40–47 dBm, path-loss exponent of
+the neighbourhood 2.7–3.5 (rules assume 3.0), 6 dB log-normal shadowing; per-operator CRO ceiling
+6–20 dB, CRH 4–6 dB, one T3212 per operator (1–24 h), GPRS on 95 % of cells, 5–60 paged identities
+per 10 s; each cell lists its nearest 6–12 same-operator cells plus 2–6 unseen ARFCNs; node clock
+±30 ppm common to all carriers, BTS ±0.02 ppm, 30 Hz measurement noise; a position history
+(fixes with 150 m error) and a channel history for half the neighbourhoods.
+Catchers — 50–800 m from the node, 20–33 dBm; neighbour list empty / short / copied; CRO
+aggressive 60 %; T3212 short 40 %; no paged identities 95 %; GPRS 25 %; half without a GPS-locked
+reference (0.3–3 ppm off); when history exists: appeared 5–50 min ago on a channel watched for
+days, 40 % moving 1–5 km.
+Licensed FM — 6–14 stations 5–50 km away, 1–100 kW ERP; RDS on 85 %, of which 3 % send a PI
+that is not the registered one and 20 % scroll PS; deviation time over ±75 kHz log-normal
+(median 0.1 %); 99 % OBW 185 ± 20 kHz; pilot ±0.15 Hz plus the node's clock error.
+Pirates — RDS absent 50 % / own PI 30 % / copied PI+PS 20 %; mono 40 %; exciter pilot error
+N(0, 3 Hz); 40 % over-deviate (100 % for the over-deviating kind); 15 % off raster (far-channel
+case); 50 % looped adverts; 10 % aviation-band spurious; when history exists, 60 % on air only at night.
+
+Run: ``python benchmarks/verdict_quality.py [--quick] [--n N] [--seed S]``. Prints detection per
+rogue kind, false alarms per licensed transmitter, the rules that fired, and the same figures for a
+baseline measured in the same run: "any rule fired = rogue" (the unweighted alarms of public tools).
+Targets (issue 6): every rogue rogue or suspicious, ≥ 95 % rogue; no licensed transmitter rogue;
+≤ 1 % suspicious.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import dataclasses
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from dsp.fm.rds_station import RdsResult
+from dsp.fm.station import FmStation, Spurious
+from dsp.gsm.cell import Bsic, GsmCell
+from dsp.verdict import (FM_RULES, GSM_RULES, LICENSED, ROGUE, SUSPICIOUS, TargetHistory, VerdictContext, judge,
+                         parse_allocations, parse_cell_register, parse_fm_register)
+from dsp.verdict.context import history_key_fm, history_key_gsm
+from dsp.verdict.geo import distance_m, path_loss_db
+
+REPO = Path(__file__).resolve().parents[1]
+ALLOCATIONS = parse_allocations((REPO / "recordings" / "allocations_gsm.csv").read_text(), "allocations_gsm.csv")
+
+CITIES = {"460": (31.2304, 121.4737), "262": (52.5200, 13.4050)}
+OPERATORS = {"460": ("00", "01"), "262": ("01", "02", "03")}
+#: German allocations are only band-level in our table; the simulator splits E-GSM900 among the
+#: three networks so their cells do not collide (the rules do not see this split).
+DE_POOLS = {"01": range(1, 40), "02": range(41, 80), "03": range(81, 124)}
+#: The node's receive chain: dBFS = dBm + GAIN_DB (full scale at −10 dBm); noise −100 dBm in 200 kHz.
+GAIN_DB = 10.0
+NOISE_DBM = -100.0
+NIGHT = (22, 23, 0, 1, 2, 3, 4, 5)
+
+
+def pool(mcc: str, mnc: str) -> list[int]:
+    if mcc == "262":
+        return list(DE_POOLS[mnc])
+    return [n for b in ALLOCATIONS.of_plmn(mcc, mnc) if b.band != "DCS1800" for n in range(b.first_arfcn, b.last_arfcn + 1)]
+
+
+def downlink_hz(arfcn: int) -> float:
+    return 935e6 + 0.2e6 * (arfcn if arfcn < 512 else arfcn - 1024)
+
+
+def offset_point(rng, origin, lo_m, hi_m):
+    d, bearing = rng.uniform(lo_m, hi_m), rng.uniform(0, 2 * math.pi)
+    lat = origin[0] + d * math.cos(bearing) / 111_195.0
+    lon = origin[1] + d * math.sin(bearing) / (111_195.0 * math.cos(math.radians(origin[0])))
+    return lat, lon
+
+
+@dataclasses.dataclass
+class Hood:
+    """One simulated neighbourhood: what the node saw, the registers, and the truth per target."""
+
+    gsm_ctx: VerdictContext
+    fm_ctx: VerdictContext
+    gsm_truth: list  # (cell, kind or "licensed")
+    fm_truth: list
+
+
+class Simulator:
+    def __init__(self, rng: np.random.Generator):
+        self.rng = rng
+
+    # ------------------------------------------------------------------------------------ GSM
+
+    def received(self, eirp_dbm, node, site, freq, exponent) -> float:
+        loss = path_loss_db(distance_m(*node, *site), freq, exponent)
+        return eirp_dbm - loss + self.rng.normal(0, 6.0) + GAIN_DB
+
+    def offset_hz(self, freq, node_ppm, extra_ppm=0.0) -> float:
+        return freq * (node_ppm + self.rng.normal(0, 0.02) + extra_ppm) * 1e-6 + self.rng.normal(0, 30)
+
+    def gsm(self, mcc, node, exponent, node_ppm, with_history, n_rogues):
+        rng = self.rng
+        rows, cells, profiles = [], [], {}
+        for mnc in OPERATORS[mcc]:
+            channels = rng.permutation(pool(mcc, mnc))
+            n = int(rng.integers(4, 10))
+            lac = int(rng.integers(1000, 60000))
+            prof = {"cro_max": int(rng.choice([6, 10, 16, 20])), "crh": int(rng.choice([4, 6])),
+                    "t3212": int(rng.choice([10, 20, 30, 60, 240])), "paging": rng.uniform(5, 60),
+                    "lac": lac, "unused": [int(c) for c in channels[n:]], "rogue_arfcns": set()}
+            prof["paged"] = int(rng.poisson(prof["paging"]))  # a LAC's pages go out in all its cells
+            profiles[mnc] = prof
+            sites = [offset_point(rng, node, 300, 6000) for _ in range(n)]
+            for i in range(n):
+                ci, arfcn, bsic = int(rng.integers(1, 65535)), int(channels[i]), int(rng.integers(0, 64))
+                eirp = float(rng.uniform(40, 47))
+                rows.append(dict(mnc=mnc, lac=lac, ci=ci, arfcn=arfcn, bsic=bsic, site=sites[i], eirp=eirp))
+        for r in rows:
+            same = sorted((distance_m(*r["site"], *o["site"]), o["arfcn"]) for o in rows
+                          if o["mnc"] == r["mnc"] and o is not r)
+            k = int(self.rng.integers(6, 13))
+            unseen = list(self.rng.choice(profiles[r["mnc"]]["unused"], size=int(self.rng.integers(2, 7)), replace=False))
+            prof = profiles[r["mnc"]]
+            freq = downlink_hz(r["arfcn"])
+            cells.append(self.cell(
+                arfcn=r["arfcn"], bsic=r["bsic"], mcc=mcc, mnc=r["mnc"], lac=r["lac"], cell_id=r["ci"],
+                neighbours=tuple(sorted({a for _, a in same[:k]} | {int(u) for u in unseen})),
+                cro_db=int(rng.integers(0, prof["cro_max"] // 2 + 1)) * 2,
+                crh_db=prof["crh"] + int(rng.choice([0, 0, 0, 2])) if prof["crh"] < 6 else prof["crh"],
+                t3212_decihours=prof["t3212"], gprs=bool(rng.random() < 0.95),
+                paging_identities=int(rng.binomial(prof["paged"], 0.95)),
+                power_dbfs=self.received(r["eirp"], node, r["site"], freq, exponent),
+                freq_offset_hz=self.offset_hz(freq, node_ppm)))
+        register = "operator,mcc,mnc,lac,cell_id,arfcn,bsic,lat,lon,azimuth,power_dbm\n" + "".join(
+            f"op{r['mnc']},{mcc},{r['mnc']},{r['lac']},{r['ci']},{r['arfcn']},{r['bsic']},"
+            f"{r['site'][0]:.6f},{r['site'][1]:.6f},,{r['eirp']:.1f}\n" for r in rows)
+        history = {}
+        if with_history:
+            for c, r in zip(cells, rows):
+                history[history_key_gsm(c.arfcn)] = self.fixed_history(r["site"], (mcc, c.mnc, c.lac, c.cell_id))
+        truth = [(c, LICENSED) for c in cells]
+        kinds = ("fresh_identity", "cloned_identity", "neighbour_copier")
+        for _ in range(n_rogues):
+            kind = str(rng.choice(kinds))
+            mnc = str(rng.choice(OPERATORS[mcc]))
+            rogue, hist = self.catcher(kind, mcc, mnc, profiles[mnc], [c for c, _ in truth], node, node_ppm, exponent)
+            if kind == "cloned_identity" and rng.random() < 0.3:  # the original out of the node's reach
+                truth = [(c, t) for c, t in truth if not (c.cell_id == rogue.cell_id and c.lac == rogue.lac)]
+            truth.append((rogue, kind))
+            profiles[mnc]["rogue_arfcns"].add(rogue.arfcn)
+            if rogue.arfcn in profiles[mnc]["unused"]:
+                profiles[mnc]["unused"].remove(rogue.arfcn)
+            if with_history:
+                history[history_key_gsm(rogue.arfcn)] = hist
+        ctx = VerdictContext(cell_register=parse_cell_register(register, "sim-register"), allocations=ALLOCATIONS,
+                             country_mcc=mcc, node=node, cells=tuple(c for c, _ in truth), observed_s=10.0,
+                             history=history)
+        return ctx, truth
+
+    def cell(self, **kw) -> GsmCell:
+        base = dict(freq_hz=downlink_hz(kw["arfcn"]), temporary_offset_db=0, penalty_time_s=20, cell_barred=False,
+                    rxlev_access_min=int(self.rng.integers(0, 10)), si_types=(), snr_db=25.0, blocks_ok=80,
+                    blocks_bad=3, paging_count=0, first_seen_s=0.0, last_seen_s=10.0)
+        base.update(kw)
+        base["bsic"] = Bsic(base["bsic"] // 8, base["bsic"] % 8)
+        base["si_types"] = ("SI1", "SI2", "SI3", "SI4") + (("SI13",) if base["gprs"] else ())
+        base["paging_count"] = max(base["paging_identities"], 8)  # idle PCH carries empty pagings
+        return GsmCell(**base)
+
+    def fixed_history(self, site, identity) -> TargetHistory:
+        now = 1.8e9
+        fixes = tuple(offset_point(self.rng, site, 0, 150) for _ in range(int(self.rng.integers(2, 6))))
+        return TargetHistory(first_seen=now - self.rng.uniform(20, 400) * 86400, last_seen=now,
+                             watched_since=now - 500 * 86400, positions=fixes, identities=(identity,))
+
+    def catcher(self, kind, mcc, mnc, prof, cells, node, node_ppm, exponent):
+        rng = self.rng
+        own = [c for c in cells if c.mnc == mnc and c.arfcn not in prof["rogue_arfcns"]]
+        template = own[int(rng.integers(len(own)))]
+        in_use = {c.arfcn for c in cells}
+        anywhere = [n for n in range(1, 125) if n not in in_use]
+        arfcn = int(rng.choice(prof["unused"] if rng.random() < 0.8 else anywhere))
+        site = offset_point(rng, node, 50, 800)
+        freq = downlink_hz(arfcn)
+        gpsdo = rng.random() < 0.5
+        extra_ppm = 0.0 if gpsdo else float(rng.choice([-1, 1]) * rng.uniform(0.3, 3.0))
+        r = rng.random()
+        neighbours = () if r < 0.4 else tuple(sorted(rng.choice(template.neighbours, size=int(rng.integers(1, 3)),
+                                                                replace=False))) if r < 0.65 else template.neighbours
+        if kind == "fresh_identity":
+            lac, ci, bsic = int(rng.integers(10000, 65000)), int(rng.integers(1, 65535)), int(rng.integers(0, 64))
+        elif kind == "cloned_identity":
+            lac, ci = template.lac, template.cell_id
+            bsic = template.bsic.ncc * 8 + template.bsic.bcc if rng.random() < 0.5 else int(rng.integers(0, 64))
+            neighbours = template.neighbours if rng.random() < 0.8 else ()
+        else:
+            lac, ci, bsic = template.lac, int(rng.integers(1, 65535)), int(rng.integers(0, 64))
+            neighbours = template.neighbours
+        cro = int(rng.integers(15, 64)) * 2 if rng.random() < 0.6 else int(rng.integers(0, prof["cro_max"] // 2 + 1)) * 2
+        cell = self.cell(arfcn=arfcn, bsic=bsic, mcc=mcc, mnc=mnc, lac=lac, cell_id=ci, neighbours=neighbours,
+                         cro_db=cro, crh_db=prof["crh"] if rng.random() < 0.7 else 14,
+                         t3212_decihours=int(rng.integers(1, 4)) if rng.random() < 0.4 else prof["t3212"],
+                         gprs=bool(rng.random() < 0.25),
+                         paging_identities=0 if rng.random() < 0.95 else int(rng.integers(1, 4)),
+                         power_dbfs=self.received(float(rng.uniform(20, 33)), node, site, freq, exponent),
+                         freq_offset_hz=self.offset_hz(freq, node_ppm, extra_ppm))
+        now = 1.8e9
+        start = offset_point(rng, node, 0, 300)
+        fixes = (start, offset_point(rng, start, 1000, 5000)) if rng.random() < 0.4 else (start,)
+        hist = TargetHistory(first_seen=now - rng.uniform(5, 50) * 60, last_seen=now,
+                             watched_since=now - rng.uniform(2, 30) * 86400, positions=fixes,
+                             identities=((mcc, mnc, lac, ci),))
+        return cell, hist
+
+    # ------------------------------------------------------------------------------------- FM
+
+    def rds(self, pi, ps, scroll=False) -> RdsResult:
+        seen = ((ps, 40),) if not scroll else (("NOW ON  ", 30), ("AIR     ", 25)) + (((ps, 10),) if self.rng.random() < 0.8 else ())
+        return RdsResult(pi=pi, ps=seen[0][0], rt=None, pty=1, tp=False, ta=False, ms=True, di=1, af=(), ct=None,
+                         ecc=None, groups_ok=300, groups_total=320, blocks_total=1280, block_error_rate=0.03,
+                         ps_seen=seen)
+
+    def station(self, freq, power_dbfs, rds, stereo, node_err, over=None, p999=None, obw=None, pilot=None,
+                raster_hz=0.0, loop=None) -> FmStation:
+        rng = self.rng
+        over = float(math.exp(rng.normal(math.log(1e-3), 0.8))) if over is None else over
+        p999 = float(rng.normal(70e3, 4e3)) if p999 is None else p999
+        over = min(over, 1e-3) if p999 < 75e3 else over  # 99.9 % of the time under 75 kHz: at most 0.1 % over
+        obw = float(rng.normal(185e3, 20e3) if stereo else rng.normal(150e3, 15e3)) if obw is None else obw
+        measured = freq + raster_hz + node_err["tune_ppm"] * freq * 1e-6 + rng.normal(0, 300)
+        channel = round(measured / 1e5) * 1e5
+        pilot_err = None if not stereo else node_err["pilot_hz"] + (rng.normal(0, 0.15) if pilot is None else pilot)
+        period, conf = (None, float(rng.uniform(0, 0.6))) if loop is None else loop
+        return FmStation(freq_hz=measured, power_dbfs=power_dbfs, snr_db=float(min(60.0, power_dbfs - GAIN_DB - NOISE_DBM)),
+                         occupied_bw_hz=obw, peak_deviation_hz=p999 * 1.05, stereo=stereo, rds=rds, channel_hz=channel,
+                         freq_offset_hz=measured - channel, occupied_bw_xdb_hz=obw * 1.1, deviation_p999_hz=p999,
+                         over_75k_fraction=over, mpx_power_dbr=0.0, pilot_level_hz=6.8e3 if stereo else None,
+                         pilot_freq_error_hz=pilot_err, loop_period_s=period, loop_confidence=conf)
+
+    def fm(self, node, exponent, node_err, with_history, n_rogues):
+        rng = self.rng
+        channels = [87.6e6 + 0.1e6 * k for k in range(0, 204, 2)]
+        picks = rng.permutation(len(channels))
+        n = int(rng.integers(6, 15))
+        licences, truth, history = [], [], {}
+        for i in range(n + 2):
+            far = i >= n  # two licences in another city, not received here
+            site = offset_point(rng, node, 200e3, 400e3) if far else offset_point(rng, node, 5e3, 50e3)
+            erp = float(rng.choice([1e3, 3e3, 10e3, 30e3, 100e3]))
+            sends_rds = rng.random() < 0.85
+            pi = f"{int(rng.integers(0x1000, 0xFFFF)):04X}" if sends_rds else ""
+            ps = f"FM{i:02d}" if sends_rds else ""
+            lic = dict(freq=channels[picks[i]], pi=pi, ps=ps, site=site, erp=erp, far=far)
+            licences.append(lic)
+        for lic in licences:
+            if lic["far"]:
+                continue
+            sent_pi = lic["pi"] if rng.random() > 0.03 else f"{int(rng.integers(0x1000, 0xFFFF)):04X}"
+            rds = self.rds(sent_pi, f"{lic['ps']:8}", scroll=rng.random() < 0.2) if lic["pi"] else None
+            power = self.received(10 * math.log10(lic["erp"] * 1e3), node, lic["site"], lic["freq"], exponent)
+            st = self.station(lic["freq"], power, rds, bool(rng.random() < 0.9), node_err)
+            lic["station"] = st
+            truth.append((st, LICENSED))
+            if with_history:
+                history[history_key_fm(lic["freq"])] = TargetHistory(on_air_hours=tuple(range(24)),
+                                                                       listened_hours=tuple(range(24)))
+        spurious = []
+        free = [channels[k] for k in picks[n + 2:]]
+        for _ in range(n_rogues):
+            kind = "low_power_pirate" if rng.random() < 0.5 else "over_deviating_pirate"
+            st, replaced = self.pirate(kind, licences, truth, free, node, exponent, node_err)
+            if replaced is not None:
+                truth = [(s, t) for s, t in truth if s is not replaced]
+            truth.append((st, kind))
+            if rng.random() < 0.1:
+                spurious.append(Spurious(freq_hz=float(rng.uniform(108e6, 137e6)), power_dbfs=-75.0,
+                                         related_to_hz=st.freq_hz, mechanism="harmonic"))
+            if with_history:
+                night = rng.random() < 0.6
+                history[history_key_fm(st.freq_hz)] = TargetHistory(
+                    on_air_hours=NIGHT[:int(rng.integers(3, 8))] if night else tuple(range(24)),
+                    listened_hours=tuple(range(24)))
+        register = "freq_hz,pi,ps,name,lat,lon,erp_w,licence_id\n" + "".join(
+            f"{lic['freq']:.0f},{lic['pi']},{lic['ps']},Station {i},{lic['site'][0]:.6f},{lic['site'][1]:.6f},"
+            f"{lic['erp']:.0f},L{i}\n" for i, lic in enumerate(licences))
+        ctx = VerdictContext(fm_register=parse_fm_register(register, "sim-fm-register"), node=node,
+                             stations=tuple(s for s, _ in truth), spurious=tuple(spurious), spurious_searched=True,
+                             history=history)
+        return ctx, truth
+
+    def pirate(self, kind, licences, truth, free, node, exponent, node_err):
+        rng = self.rng
+        replaced = None
+        erp = float(rng.uniform(10, 300)) if kind == "low_power_pirate" else float(rng.uniform(30, 1000))
+        site = offset_point(rng, node, 500, 5000) if kind == "low_power_pirate" else offset_point(rng, node, 1000, 10000)
+        raster = 0.0
+        copied = None
+        if kind == "low_power_pirate":
+            local = [lic for lic in licences if not lic["far"] and not lic.get("taken")]
+            if rng.random() < 0.5 and local:
+                lic = local[int(rng.integers(len(local)))]
+                lic["taken"] = True
+                replaced, freq = lic["station"], lic["freq"]
+            else:
+                far = [x for x in licences if x["far"] and not x.get("taken")] or [x for x in licences if x["far"]]
+                lic = far[0]  # licensed in another city
+                lic["taken"] = True
+                freq = lic["freq"]
+                raster = float(rng.choice([-1, 1]) * rng.uniform(10e3, 40e3)) if rng.random() < 0.15 else 0.0
+            copied = lic
+        else:
+            freq = float(free.pop(int(rng.integers(len(free)))))
+        power = self.received(10 * math.log10(erp * 1e3), node, site, freq, exponent)
+        if replaced is not None:  # the node hears the pirate only where it out-shouts the licensee
+            power = max(power, replaced.power_dbfs + 6.0)
+        r = rng.random()
+        if r < 0.5:
+            rds = None
+        elif r < 0.8 or copied is None or not copied["pi"]:
+            rds = self.rds(f"{int(rng.integers(0x1000, 0xFFFF)):04X}", "BEST MED")
+        else:
+            rds = self.rds(copied["pi"], f"{copied['ps']:8}")
+        over_dev = kind == "over_deviating_pirate" or rng.random() < 0.4
+        stereo = bool(rng.random() < 0.6)
+        st = self.station(freq, power, rds, stereo, node_err,
+                          over=float(rng.uniform(0.03, 0.3)) if kind == "over_deviating_pirate" else
+                          (float(rng.uniform(0.02, 0.2)) if over_dev else None),
+                          p999=float(rng.uniform(90e3, 140e3)) if over_dev else None,
+                          obw=float(rng.uniform(260e3, 400e3)) if over_dev else None,
+                          pilot=float(rng.normal(0, 3.0)), raster_hz=raster,
+                          loop=(float(rng.uniform(30, 300)), float(rng.uniform(0.85, 0.99))) if rng.random() < 0.5 else None)
+        return st, replaced
+
+    def hood(self) -> Hood:
+        rng = self.rng
+        mcc = str(rng.choice(list(CITIES)))
+        node = offset_point(rng, CITIES[mcc], 0, 3000)
+        exponent = float(rng.uniform(2.7, 3.5))
+        node_ppm = float(rng.uniform(-30, 30))
+        node_err = {"tune_ppm": node_ppm, "pilot_hz": node_ppm * 19e3 * 1e-6}
+        with_history = bool(rng.random() < 0.5)
+        n_rogues = [int(rng.integers(0, 3)) for _ in range(2)]
+        gsm_ctx, gsm_truth = self.gsm(mcc, node, exponent, node_ppm, with_history, n_rogues[0])
+        fm_ctx, fm_truth = self.fm(node, exponent, node_err, with_history, n_rogues[1])
+        return Hood(gsm_ctx, fm_ctx, gsm_truth, fm_truth)
+
+
+def evaluate(n: int, seed: int, explain: int = 0, out=sys.stdout):
+    """(truth kind, verdict class, fired rule ids) per transmitter; prints up to ``explain`` misjudged ones."""
+    sim = Simulator(np.random.default_rng(seed))
+    rows = []
+    for _ in range(n):
+        hood = sim.hood()
+        for ctx, truth, rules in ((hood.gsm_ctx, hood.gsm_truth, GSM_RULES), (hood.fm_ctx, hood.fm_truth, FM_RULES)):
+            for target, kind in truth:
+                v = judge(target, ctx, rules)
+                rows.append((kind, v.klass, tuple(r.rule for r in v.reasons)))
+                if explain and (v.klass != LICENSED) == (kind == LICENSED) or explain and kind != LICENSED \
+                        and v.klass != ROGUE:
+                    explain -= 1
+                    out.write(f"[{kind} judged {v.klass} {v.score}] {v.sentence()}\n")
+    return rows
+
+
+def report(rows, out=sys.stdout) -> dict:
+    by_kind = collections.defaultdict(list)
+    for kind, klass, fired in rows:
+        by_kind[kind].append((klass, fired))
+    w = out.write
+    w(f"{'transmitters':24} {'n':>5} {'rogue':>7} {'suspic.':>7} {'licensed':>8} | baseline 'any rule = rogue'\n")
+    figures = {}
+    for kind in sorted(by_kind, key=lambda k: (k != LICENSED, k)):
+        items = by_kind[kind]
+        m = len(items)
+        share = {c: sum(k == c for k, _ in items) / m for c in (ROGUE, SUSPICIOUS, LICENSED)}
+        any_fired = sum(bool(f) for _, f in items) / m
+        figures[kind] = (m, share, any_fired)
+        w(f"{kind:24} {m:5d} {100 * share[ROGUE]:6.1f}% {100 * share[SUSPICIOUS]:6.1f}% {100 * share[LICENSED]:7.1f}% "
+          f"| {100 * any_fired:6.1f}% rogue\n")
+    rogues = [(k, f) for kind, items in by_kind.items() if kind != LICENSED for k, f in items]
+    lic = by_kind[LICENSED]
+    detected = sum(k == ROGUE for k, _ in rogues) / max(1, len(rogues))
+    flagged = sum(k != LICENSED for k, _ in rogues) / max(1, len(rogues))
+    lic_rogue = sum(k == ROGUE for k, _ in lic)
+    lic_susp = sum(k == SUSPICIOUS for k, _ in lic) / max(1, len(lic))
+    base_fa = sum(bool(f) for _, f in lic) / max(1, len(lic))
+    w(f"\nrogues: {len(rogues)}; judged rogue {100 * detected:.1f} % (target ≥ 95 %), rogue or suspicious "
+      f"{100 * flagged:.1f} % (target 100 %)\n")
+    w(f"licensed: {len(lic)}; judged rogue {lic_rogue} (target 0), suspicious {100 * lic_susp:.2f} % (target ≤ 1 %)\n")
+    w(f"baseline (any rule fired = rogue): false alarms {100 * base_fa:.2f} % of licensed transmitters, "
+      f"{base_fa / max(lic_susp + lic_rogue / max(1, len(lic)), 1e-9):.0f}× the weighted verdict's "
+      f"suspicious+rogue rate\n" if lic_susp or lic_rogue else
+      f"baseline (any rule fired = rogue): false alarms {100 * base_fa:.2f} % of licensed transmitters "
+      f"(weighted verdict: 0)\n")
+    w("\nrules fired on rogues / on licensed transmitters:\n")
+    on_rogue = collections.Counter(r for _, f in rogues for r in f)
+    on_lic = collections.Counter(r for _, f in lic for r in f)
+    for rule in sorted(set(on_rogue) | set(on_lic), key=lambda r: -on_rogue[r]):
+        w(f"  {rule:32} {on_rogue[rule]:5d} {on_lic[rule]:5d}\n")
+    return {"detected": detected, "flagged": flagged, "licensed_rogue": lic_rogue, "licensed_suspicious": lic_susp,
+            "baseline_false_alarm": base_fa, "figures": figures}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="100 neighbourhoods instead of 400")
+    p.add_argument("--n", type=int, help="number of neighbourhoods")
+    p.add_argument("--seed", type=int, default=6)
+    p.add_argument("--explain", type=int, default=0, metavar="K", help="print the reasons of up to K misjudged transmitters")
+    args = p.parse_args(argv)
+    n = args.n or (100 if args.quick else 400)
+    t0 = time.perf_counter()
+    rows = evaluate(n, args.seed, args.explain)
+    print(f"{n} simulated neighbourhoods (seed {args.seed}), {len(rows)} transmitters judged "
+          f"in {time.perf_counter() - t0:.1f} s\n")
+    report(rows)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
