@@ -2,7 +2,7 @@
 
 Spec: ML/MAP of (x, y, P0, n) for the log-distance model (locator.pathloss) under the likelihood of
 locator.likelihood: a grid search over the plane with (P0, n) profiled out in closed form, then
-Levenberg–Marquardt refinement from every promising basin, then Student-t IRLS against outliers.
+Levenberg–Marquardt refinement from every promising basin, then rejection of outlying sites and refit.
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from locator.readings import Readings
 from locator.region import Box, RegionXY, contour, threshold
 
 #: Coarse search grid (per side) and how many basins are refined.
-COARSE = 64
+COARSE = 48
 BASINS = 4
+ZOOM = 16
 ROBUST_ROUNDS = 3
 
 
@@ -41,6 +42,7 @@ class Solution:
     likelihood: Likelihood
     region: RegionXY
     search: Box
+    bound_cov: np.ndarray        # position CRLB (2×2, m²) at the estimate, with the fitted shadowing
     fix: Fix
 
 
@@ -74,20 +76,22 @@ def solve(readings: Readings, *, noise: NoiseModel = NoiseModel(), prior: Expone
     power = readings.power_dbm
     if node_gain_db:
         power = power - np.array([node_gain_db.get(str(n), 0.0) for n in readings.node_id])
-    sites = aggregate(x, y, power, readings.censored, noise.site_m, noise.censored_site_m)
-    lik = Likelihood.build(sites, noise, prior)
+    sites = aggregate(x, y, power, readings.censored, noise)
     search = Box(sites.x.min() - search_margin_m, sites.x.max() + search_margin_m,
                  sites.y.min() - search_margin_m, sites.y.max() + search_margin_m)
-
+    theta, q_min = _global_fit(Likelihood.build(sites, noise, prior), search)
+    # Second pass: finer sites near the first estimate (and the global search again, on them).
+    sites = aggregate(x, y, power, readings.censored, noise, focus=(theta[0], theta[1]))
+    lik = Likelihood.build(sites, noise, prior)
     theta, q_min = _global_fit(lik, search)
-    for _ in range(ROBUST_ROUNDS if noise.t_dof is not None else 0):
-        scale2, _ = scale_estimate(q_min, lik.n_sites)
+    for _ in range(ROBUST_ROUNDS if noise.outlier_z is not None else 0):
+        scale2, _ = scale_estimate(q_min, lik.n_sites - lik.n_rejected)
         lik2 = lik.reweighted(theta, scale2)
-        if np.allclose(lik2.inflation, lik.inflation, rtol=0.05):
+        if np.array_equal(lik2.inflation, lik.inflation):
             break
         lik = lik2
         theta, q_min = _global_fit(lik, search)
-    scale2, dof = scale_estimate(q_min, lik.n_sites)
+    scale2, dof = scale_estimate(q_min, lik.n_sites - lik.n_rejected)
     delta = threshold(scale2, dof, level)
 
     # Start the contour on the coarse cells inside the region (plus the estimate), one cell wider.
@@ -98,25 +102,37 @@ def solve(readings: Readings, *, noise: NoiseModel = NoiseModel(), prior: Expone
     cy = np.r_[yy.ravel()[inside], theta[1]]
     start = Box(cx.min(), cx.max(), cy.min(), cy.max()).grow(1.5 * h, search)
     region = contour(lik, start, search, q_min, delta, scale2, (theta[0], theta[1]))
+    best = region.modes[0]
+    if best.q < q_min - 1e-6:
+        # The fine grid found a deeper point than the refinement: start again from there.
+        _, p0, n = lik.profile(np.array([best.x]), np.array([best.y]))
+        res = least_squares(lik.residuals, np.array([best.x, best.y, p0[0], n[0]]), lik.jacobian, method="lm")
+        if res.fun @ res.fun < q_min:
+            theta, q_min = res.x, float(res.fun @ res.fun)
+            region = contour(lik, start, search, q_min, delta, scale2, (theta[0], theta[1]))
 
     u = ~sites.censored
     cov = site_covariance(sites, noise) * scale2
     bound = position_bound(fisher_information(theta, sites.x[u], sites.y[u], cov, prior.sd))
     fix = _make_fix(readings, frame, theta, region, bound.rms_m, lik, scale2)
-    return Solution(frame, theta, q_min, scale2, dof, lik, region, search, fix)
+    return Solution(frame, theta, q_min, scale2, dof, lik, region, search, bound.cov_xy, fix)
 
 
 def _global_fit(lik: Likelihood, search: Box) -> tuple[np.ndarray, float]:
-    """Grid search over ``search`` then LM refinement from the best few local minima of the profile."""
-    xx, yy, _ = search.grid(COARSE * COARSE)
-    q, p0, n = (a.reshape(xx.shape) for a in lik.profile(xx, yy))
+    """Grid search over ``search``, a finer grid around the best few local minima (the peak near a
+    transmitter can be narrower than a coarse cell), then LM refinement from each."""
+    xx, yy, h = search.grid(COARSE * COARSE)
+    q = lik.profile(xx, yy)[0].reshape(xx.shape)
     is_min = q == ndimage.minimum_filter(q, size=3, mode="nearest")
     cand = np.flatnonzero(is_min.ravel())
-    cand = cand[np.argsort(q.ravel()[cand])][:BASINS]
     best = None
-    for c in cand:
-        t0 = np.array([xx.flat[c], yy.flat[c], p0.flat[c], n.flat[c]])
-        res = least_squares(lik.residuals, t0, method="lm", x_scale=[100.0, 100.0, 5.0, 0.3])
+    for c in cand[np.argsort(q.ravel()[cand])][:BASINS]:
+        zoom = Box(xx.flat[c] - 1.5 * h, xx.flat[c] + 1.5 * h, yy.flat[c] - 1.5 * h, yy.flat[c] + 1.5 * h)
+        zx, zy, _ = zoom.grid(ZOOM * ZOOM)
+        zq, zp0, zn = lik.profile(zx, zy)
+        k = int(np.argmin(zq))
+        res = least_squares(lik.residuals, np.array([zx.flat[k], zy.flat[k], zp0[k], zn[k]]), lik.jacobian,
+                            method="lm", x_scale=[10.0, 10.0, 5.0, 0.3])
         qv = float(res.fun @ res.fun)
         if best is None or qv < best[1]:
             best = (res.x, qv)
@@ -142,5 +158,5 @@ def _make_fix(readings: Readings, frame: LocalFrame, theta: np.ndarray, region: 
         path_loss_exponent=float(theta[3]), crlb_m=crlb_m, area_95_m2=float(region.geometry.area),
         modes=tuple(modes), region_bounded=region.bounded, moving=False,
         n_sites=lik.n_sites, n_censored=int(readings.censored.sum()),
-        n_downweighted=int((lik.inflation > 2.0).sum()),
+        n_downweighted=lik.n_rejected,
         shadowing_db=float(lik.noise.shadowing_db * np.sqrt(scale2)))

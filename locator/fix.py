@@ -38,7 +38,7 @@ class Fix:
     moving: bool
     n_sites: int                  # distinct places after aggregation on the correlation grid
     n_censored: int               # readings at a receiver's floor
-    n_downweighted: int           # sites the robust fit treated as outliers (weight < 1/2)
+    n_downweighted: int           # sites the robust fit rejected as outliers
     shadowing_db: float           # the fitted shadowing standard deviation
 
     def region_geojson(self) -> dict:

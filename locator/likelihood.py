@@ -3,8 +3,9 @@ Tobit censoring at the receiver floor, and Student-t reweighting against gross o
 
 Spec: Gudmundson exponential shadowing correlation between sites (Electron. Lett. 27(23), 1991),
 whitened by the Cholesky factor of the site covariance (generalised least squares); censored
-readings enter through log Φ (Tobin, Econometrica 26, 1958); outliers through the IRLS weights of a
-Student-t scale mixture (Lange, Little & Taylor, JASA 84, 1989).
+readings enter through log Φ (Tobin, Econometrica 26, 1958); gross outliers are rejected on their
+leave-one-out GLS residual, a skipped (hard-redescending) M-estimator (Hampel et al., *Robust
+Statistics*, 1986, §1.4), applied as a variance inflation so the correlations stay consistent.
 """
 
 from __future__ import annotations
@@ -12,15 +13,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import cho_solve, solve_triangular
+from scipy.linalg import solve_triangular
 from scipy.special import log_ndtr
 
+from locator.crlb import mean_jacobian
 from locator.errors import LocatorError
 from locator.pathloss import ExponentPrior, log_distance
 
 #: Sites kept for the likelihood: above this the aggregation grid is coarsened (speed; the
 #: information of sites closer than the decorrelation distance is largely shared anyway).
 MAX_SITES = 300
+#: Variance multiplier of a rejected site (it then weighs about 1/10 000 of a normal one).
+OUTLIER_INFLATION = 1e4
 #: Per-reading fading sd (dB) assumed when no place was measured repeatedly to estimate it.
 FADING_DB = 2.0
 #: Newton steps for (P0, n) when censored sites make the profile non-quadratic.
@@ -30,13 +34,14 @@ NEWTON_STEPS = 6
 @dataclass(frozen=True)
 class NoiseModel:
     """Shadowing sd (dB, the shape guess; the scale is re-estimated), its decorrelation distance (m),
-    the aggregation cell (m), and the Student-t degrees of freedom for outliers (None: plain Gaussian)."""
+    the aggregation cells (m) for heard and censored readings, and the |z| beyond which a site is an
+    outlier (None: plain Gaussian)."""
 
     shadowing_db: float = 6.0
     decorrelation_m: float = 50.0
     site_m: float = 20.0
     censored_site_m: float = 100.0
-    t_dof: float | None = 4.0
+    outlier_z: float | None = 3.5
 
     def __post_init__(self) -> None:
         if not (self.shadowing_db > 0 and self.decorrelation_m > 0 and self.site_m > 0):
@@ -51,24 +56,30 @@ class Sites:
     y: np.ndarray
     power: np.ndarray
     count: np.ndarray
-    spread: np.ndarray          # rms distance (m) of the site's readings from its mean position
     censored: np.ndarray
     fading_db: float            # sd of single readings about their place's shadowed mean
     of_reading: np.ndarray      # site index of every reading
 
 
-def aggregate(x: np.ndarray, y: np.ndarray, power: np.ndarray, censored: np.ndarray, cell_m: float,
-              censored_cell_m: float) -> Sites:
-    """Group readings into square cells: ``cell_m`` for heard readings, ``censored_cell_m`` for readings
-    at the floor (a run of them along a street says one thing: far from here)."""
+def aggregate(x: np.ndarray, y: np.ndarray, power: np.ndarray, censored: np.ndarray, noise: "NoiseModel",
+              focus: tuple[float, float] | None = None) -> Sites:
+    """Group readings into square cells: ``noise.site_m`` for heard readings, ``noise.censored_site_m``
+    for readings at the floor (a run of them along a street says one thing: far from here).
+
+    With ``focus`` (a first estimate), heard readings are grouped on a multi-resolution grid instead:
+    cells of d/10 (powers of two from 2 m to ``site_m``) at distance d from the focus, since near the
+    transmitter the power changes faster than the shadowing and a coarse cell would blur it.
+    """
     fading = _fading_at_repeated_places(x, y, power, censored)
-    cell = np.where(censored, censored_cell_m, cell_m)
+    cell = np.full(x.shape, noise.site_m)
+    if focus is not None:
+        d = np.hypot(x - focus[0], y - focus[1])
+        cell = np.minimum(2.0 ** np.floor(np.log2(np.maximum(d / 10.0, 2.0))), noise.site_m)
+    cell = np.where(censored, noise.censored_site_m, cell)
     scale = 1.0
     while True:
         c = cell * scale
-        key = np.stack([np.floor(x / c), np.floor(y / c), censored.astype(float)], axis=1)
-        _, inv = np.unique(key, axis=0, return_inverse=True)
-        inv = inv.ravel()
+        inv = group_index(np.floor(x / c), np.floor(y / c), c, censored)
         if inv.max() + 1 <= MAX_SITES:
             break
         scale *= 1.4
@@ -76,13 +87,21 @@ def aggregate(x: np.ndarray, y: np.ndarray, power: np.ndarray, censored: np.ndar
     count = np.bincount(inv, minlength=m).astype(float)
     sx = np.bincount(inv, x, m) / count
     sy = np.bincount(inv, y, m) / count
-    spread = np.sqrt(np.maximum(np.bincount(inv, (x - sx[inv]) ** 2 + (y - sy[inv]) ** 2, m) / count, 0.0))
     cens = np.bincount(inv, censored, m) > 0
     med = _group_median(power, inv, count)
     # A censored site's floor: the highest floor reported there.
     floor = np.full(m, -np.inf)
     np.maximum.at(floor, inv, np.where(censored, power, -np.inf))
-    return Sites(sx, sy, np.where(cens, floor, med), count, spread, cens, fading, inv)
+    return Sites(sx, sy, np.where(cens, floor, med), count, cens, fading, inv)
+
+
+def group_index(*columns: np.ndarray) -> np.ndarray:
+    """0..k−1 labels of the distinct rows of equal-length columns (a 1-D unique: much faster than axis=0)."""
+    key = np.zeros(len(columns[0]), np.int64)
+    for col in columns:
+        _, code = np.unique(np.asarray(col), return_inverse=True)
+        key = key * (int(code.max()) + 1) + code.ravel()
+    return np.unique(key, return_inverse=True)[1].ravel()
 
 
 def _group_median(values: np.ndarray, group: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -95,9 +114,7 @@ def _group_median(values: np.ndarray, group: np.ndarray, count: np.ndarray) -> n
 def _fading_at_repeated_places(x, y, power, censored) -> float:
     """Pooled robust sd of readings repeated at one place (within 1 m); FADING_DB when too few."""
     u = ~censored
-    key = np.stack([np.round(x[u]), np.round(y[u])], axis=1)
-    _, inv = np.unique(key, axis=0, return_inverse=True)
-    inv = inv.ravel()
+    inv = group_index(np.round(x[u]), np.round(y[u]))
     count = np.bincount(inv).astype(float)
     rep = count[inv] > 1
     if rep.sum() < 20:
@@ -114,8 +131,8 @@ class Likelihood:
     sites: Sites
     noise: NoiseModel
     prior: ExponentPrior
-    inflation: np.ndarray       # per uncensored site variance multiplier (Student-t weights), ≥ 1
-    chol: np.ndarray            # lower Cholesky factor of the uncensored sites' covariance
+    inflation: np.ndarray       # per uncensored site variance multiplier, ≥ 1 (OUTLIER_INFLATION: rejected)
+    white: np.ndarray           # L⁻¹ for the lower Cholesky factor L of the uncensored sites' covariance
     yw: np.ndarray              # whitened powers
     onew: np.ndarray            # whitened ones (the P0 regressor)
 
@@ -129,10 +146,8 @@ class Likelihood:
         cov = site_covariance(sites, noise)
         infl = np.ones(int(u.sum())) if inflation is None else inflation
         cov[np.diag_indices_from(cov)] *= infl
-        chol = np.linalg.cholesky(cov)
-        yw = solve_triangular(chol, sites.power[u], lower=True)
-        onew = solve_triangular(chol, np.ones(int(u.sum())), lower=True)
-        return cls(sites, noise, prior, infl, chol, yw, onew)
+        white = solve_triangular(np.linalg.cholesky(cov), np.eye(cov.shape[0]), lower=True)
+        return cls(sites, noise, prior, infl, white, white @ sites.power[u], white.sum(axis=1))
 
     @property
     def n_sites(self) -> int:
@@ -152,7 +167,7 @@ class Likelihood:
         gx = np.asarray(gx, float).ravel()
         gy = np.asarray(gy, float).ravel()
         a = log_distance(s.x[u][:, None] - gx, s.y[u][:, None] - gy)          # sites × G
-        v = solve_triangular(self.chol, a, lower=True, check_finite=False)
+        v = self.white @ a
         lam = 1.0 / self.prior.sd ** 2
         uu = self.onew @ self.onew
         uv = self.onew @ v
@@ -193,7 +208,7 @@ class Likelihood:
         s = self.sites
         u = ~s.censored
         mu = p0 + n * log_distance(s.x[u] - x, s.y[u] - y)
-        r = [self.yw - solve_triangular(self.chol, mu, lower=True, check_finite=False),
+        r = [self.yw - self.white @ mu,
              [(n - self.prior.mean) / self.prior.sd]]
         if s.censored.any():
             mc = p0 + n * log_distance(s.x[s.censored] - x, s.y[s.censored] - y)
@@ -206,18 +221,36 @@ class Likelihood:
         s = self.sites
         u = ~s.censored
         r = s.power[u] - (p0 + n * log_distance(s.x[u] - x, s.y[u] - y))
-        e = cho_solve((self.chol, True), r)
-        w = solve_triangular(self.chol, np.eye(len(r)), lower=True)
-        pinv_diag = np.einsum("ij,ij->j", w, w)
+        e = self.white.T @ (self.white @ r)
+        pinv_diag = np.einsum("ij,ij->j", self.white, self.white)
         return e / np.sqrt(pinv_diag * scale2)
 
+    def jacobian(self, theta: np.ndarray) -> np.ndarray:
+        """∂r/∂θ of :meth:`residuals` (analytic, for the LM refinement)."""
+        s = self.sites
+        u = ~s.censored
+        rows = [-self.white @ mean_jacobian(theta, s.x[u], s.y[u]), [[0.0, 0.0, 0.0, 1.0 / self.prior.sd]]]
+        if s.censored.any():
+            hc = mean_jacobian(theta, s.x[s.censored], s.y[s.censored])
+            mc = theta[2] + theta[3] * hc[:, 3]
+            z = (s.power[s.censored] - mc) / self.censored_sd
+            r = np.sqrt(np.maximum(-2.0 * log_ndtr(z), 0.0))
+            mills = np.exp(_log_phi(z) - log_ndtr(z))
+            k = np.where(r > 1e-12, mills / (np.maximum(r, 1e-12) * self.censored_sd), 0.0)
+            rows.append(k[:, None] * hc)
+        return np.vstack(rows)
+
+    @property
+    def n_rejected(self) -> int:
+        return int((self.inflation >= OUTLIER_INFLATION).sum())
+
     def reweighted(self, theta: np.ndarray, scale2: float) -> "Likelihood":
-        """The same likelihood with Student-t variance inflation for the sites that misfit at θ."""
-        if self.noise.t_dof is None:
+        """The same likelihood with the sites whose leave-one-out residual at θ exceeds ``outlier_z``
+        rejected (their variance inflated so they no longer pull the fit)."""
+        if self.noise.outlier_z is None:
             return self
         z = self.conditional_z(theta, scale2)
-        nu = self.noise.t_dof
-        infl = self.inflation * np.maximum((nu + z * z) / (nu + 1.0), 1.0)
+        infl = np.where(np.abs(z) > self.noise.outlier_z, OUTLIER_INFLATION, self.inflation)
         return Likelihood.build(self.sites, self.noise, self.prior, infl)
 
 
@@ -226,16 +259,13 @@ def _log_phi(z: np.ndarray) -> np.ndarray:
 
 
 def site_covariance(sites: Sites, noise: NoiseModel) -> np.ndarray:
-    """Covariance (dB²) of the uncensored sites' powers: σ²·exp(−Δ/d_c) between site centres; on the
-    diagonal the shadowing shared within a site's spread plus its readings' fading, averaged."""
+    """Covariance (dB²) of the uncensored sites' powers: σ²·exp(−Δ/d_c) between site centres (a site
+    is taken as one place: a little conservative for a site spread over its cell), plus its readings'
+    fading averaged by the median."""
     u = ~sites.censored
     x, y = sites.x[u], sites.y[u]
-    d = np.hypot(x[:, None] - x, y[:, None] - y)
-    cov = noise.shadowing_db ** 2 * np.exp(-d / noise.decorrelation_m)
-    # Mean pairwise distance in a site ≈ 1.25 × its rms spread (for a uniform spread in a cell).
-    within = np.exp(-1.25 * sites.spread[u] / noise.decorrelation_m)
-    cov[np.diag_indices_from(cov)] = (noise.shadowing_db ** 2 * (within + (1 - within) / sites.count[u])
-                                      + sites.fading_db ** 2 * (np.pi / 2) / sites.count[u])
+    cov = noise.shadowing_db ** 2 * np.exp(-np.hypot(x[:, None] - x, y[:, None] - y) / noise.decorrelation_m)
+    cov[np.diag_indices_from(cov)] += sites.fading_db ** 2 * (np.pi / 2) / sites.count[u]
     return cov
 
 

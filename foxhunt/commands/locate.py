@@ -1,0 +1,64 @@
+"""``foxhunt locate READINGS.csv``: where each transmitter is, how sure, from power readings."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from foxhunt.readings_csv import read_readings
+from locator.errors import LocatorError
+from locator.estimate import solve
+from locator.readings import group_by_target
+from locator.tracking import motion_test
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("locate", help="locate transmitters from power readings (CSV)",
+                       description="Locate each transmitter of READINGS.csv (grouped by target, else by frequency): "
+                                   "position, 95 %% confidence region, transmit power, path-loss exponent.")
+    p.add_argument("readings", metavar="READINGS.csv",
+                   help="columns timestamp,node_id,lat,lon,freq_hz,power_dbm[,target][,censored]")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.add_argument("--geojson", metavar="FILE", help="also write the regions as a GeoJSON FeatureCollection")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.readings)
+    groups = group_by_target(read_readings(path))
+    fixes = []
+    for name, readings in groups.items():
+        try:
+            fix = solve(readings).fix
+            fixes.append(replace(fix, moving=bool(motion_test(readings).moving)))
+        except LocatorError as exc:
+            raise LocatorError(f"{path}: target {name}: {exc}") from None
+    if args.geojson:
+        _write_atomic(Path(args.geojson), {"type": "FeatureCollection", "features": [f.to_geojson() for f in fixes]})
+    if args.json:
+        print(json.dumps({"targets": [f.to_json() for f in fixes]}, indent=2))
+        return 0
+    print(f"{'target':<18} {'lat':>10} {'lon':>11} {'±95% m':>8} {'CRLB m':>7} {'EIRP dBm':>8} "
+          f"{'n':>5} {'readings':>8} {'modes':>5}  notes")
+    for f in fixes:
+        notes = [w for w, on in (("moving", f.moving), ("region open (may be farther)", not f.region_bounded),
+                                 (f"{f.n_downweighted} outlying places ignored", f.n_downweighted > 0)) if on]
+        print(f"{f.target:<18} {f.lat:10.6f} {f.lon:11.6f} {f.radius_95_m:8.0f} {f.crlb_m:7.0f} "
+              f"{f.tx_power_dbm:8.1f} {f.path_loss_exponent:5.2f} {f.n_readings:8d} {len(f.modes):5d}  "
+              f"{'; '.join(notes)}")
+    return 0
+
+
+def _write_atomic(path: Path, doc: dict) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent if str(path.parent) else ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
