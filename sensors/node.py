@@ -44,7 +44,7 @@ from pathlib import Path
 from sensors.errors import SensorError
 from sensors.gps import open_gps
 from sensors.plan import BANDS, node_schedule
-from sensors.scan import HopResult, analyse, capture
+from sensors.scan import HopResult, results
 from sensors.source import Source, open_source
 from sensors.spool import Spool
 from sensors.uplink import Uplink
@@ -227,12 +227,14 @@ class Node:
         last_position = -math.inf
         log.info("node %s: %s, bands %s, spool %s (%d waiting)", self.cfg.node_id, self.source.name,
                  ",".join(self.cfg.bands), self.cfg.spool, self.spool.depth())
+        def hops():
+            for issued, hop in enumerate(schedule):
+                if self.stop.is_set() or (max_hops is not None and issued >= max_hops):
+                    return
+                yield hop
+
         try:
-            for hop in schedule:
-                if self.stop.is_set() or (max_hops is not None and self.hops_done >= max_hops):
-                    break
-                cap = capture(self.source, hop, gps=self.gps, record_dir=self.cfg.record_dir)
-                result = analyse(cap, hop)
+            for result in results(self.source, hops(), gps=self.gps, record_dir=self.cfg.record_dir):
                 obs = observations(result, self.full_scale_dbm, self.cfg.position)
                 pos = result.position or self.cfg.position
                 if pos is not None and pos.speed_m_s and result.start - last_position >= POSITION_EVERY_S:

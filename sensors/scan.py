@@ -6,8 +6,9 @@ optionally record each hop as SigMF, decode at the edge, and merge the hops into
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -58,7 +59,7 @@ class Capture:
     gain_db: float | None = None
     center_freq: float = 0.0
     sample_rate: float = 0.0
-    recording: Path | None = field(default=None)
+    hw: str = ""
 
 
 def plan_for_source(plan: BandPlan, source: Source) -> BandPlan:
@@ -78,9 +79,8 @@ def plan_for_source(plan: BandPlan, source: Source) -> BandPlan:
     return replace(plan, hops=hops, sample_rate=source.sample_rate)
 
 
-def capture(source: Source, hop: PlannedHop, *, gps=None, record_dir: Path | None = None,
-            datatype: str = "cu8") -> Capture:
-    """Tune and read the hop's dwell; stamp it with time and position; record it when asked."""
+def capture(source: Source, hop: PlannedHop, *, gps=None) -> Capture:
+    """Tune and read the hop's dwell; stamp it with time and position."""
     source.tune(hop.center_hz)
     n = max(1, int(round(hop.dwell_s * source.sample_rate)))
     parts, t0 = [], None
@@ -91,24 +91,24 @@ def capture(source: Source, hop: PlannedHop, *, gps=None, record_dir: Path | Non
         n -= x.size
     x = np.concatenate(parts)
     pos = (gps.position(t0) if gps is not None else None) or source.position(t0)
-    cap = Capture(x, t0, pos, source.gain_db, source.center_freq, source.sample_rate)
-    if record_dir is not None:
-        cap.recording = _record(cap, hop, Path(record_dir), source.name, datatype)
-    return cap
+    return Capture(x, t0, pos, source.gain_db, source.center_freq, source.sample_rate, hw=source.name)
 
 
-def _record(cap: Capture, hop: PlannedHop, folder: Path, hw: str, datatype: str) -> Path:
+def record(cap: Capture, hop: PlannedHop, folder: Path, datatype: str = "cu8") -> Path:
+    """The capture as a SigMF recording (time, position, source) in ``folder``; returns its base."""
     when = datetime.fromtimestamp(cap.start, tz=timezone.utc)
     base = folder / f"{hop.band}-{cap.center_freq / 1e6:.3f}MHz-{when:%Y%m%dT%H%M%S}"
     geo = Geolocation(cap.position.lat, cap.position.lon, cap.position.alt_m) if cap.position else None
     write_recording(base, cap.samples, datatype=datatype, sample_rate=cap.sample_rate,
-                    center_freq=cap.center_freq, datetime=when, hw=hw, geolocation=geo,
+                    center_freq=cap.center_freq, datetime=when, hw=cap.hw, geolocation=geo,
                     description=f"foxhunt {hop.band} hop, {hop.purpose} dwell")
     return base
 
 
-def analyse(cap: Capture, hop: PlannedHop) -> HopResult:
-    """Run the decoders of the hop's band and keep what lies in the hop's own slice."""
+def analyse(cap: Capture, hop: PlannedHop, record_dir: Path | None = None) -> HopResult:
+    """Record the capture when asked, run the decoders of the hop's band and keep what lies in
+    the hop's own slice."""
+    recording = record(cap, hop, Path(record_dir)) if record_dir is not None else None
     fs, fc = cap.sample_rate, cap.center_freq
     cells: list[dict] = []
     stations: list[dict] = []
@@ -122,21 +122,37 @@ def analyse(cap: Capture, hop: PlannedHop) -> HopResult:
         spurious = [s for s in sp if hop.lo_hz <= s["freq_hz"] < hop.hi_hz]
     peaks = channel_peaks(cap.samples, fs, fc, hop.band, hop.lo_hz, hop.hi_hz)
     return HopResult(hop, fc, fs, cap.gain_db, cap.start, cap.samples.size / fs, cap.position,
-                     tuple(cells), tuple(stations), tuple(spurious), tuple(peaks), cap.recording)
+                     tuple(cells), tuple(stations), tuple(spurious), tuple(peaks), recording)
+
+
+def results(source: Source, hops: Iterable[PlannedHop], *, gps=None, record_dir: Path | None = None,
+            progress: Callable[[int, PlannedHop], None] | None = None) -> Iterator[HopResult]:
+    """Capture hop after hop while a worker thread decodes the previous one, so the sweep runs at
+    the speed of the dwells rather than dwell + decode. Results come in hop order."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode") as pool:
+        pending: Future | None = None
+        for i, hop in enumerate(hops):
+            if progress:
+                progress(i, hop)
+            cap = capture(source, hop, gps=gps)
+            job = pool.submit(analyse, cap, hop, record_dir)
+            if pending is not None:
+                yield pending.result()
+            pending = job
+        if pending is not None:
+            yield pending.result()
 
 
 def sweep(source: Source, plan: BandPlan, *, gps=None, record_dir: Path | None = None,
           progress: Callable[[int, int, PlannedHop], None] | None = None) -> list[HopResult]:
     """Every hop of ``plan`` once, in order."""
     plan = plan_for_source(plan, source)
-    results = []
-    for i, hop in enumerate(plan.hops):
-        if progress:
-            progress(i, len(plan.hops), hop)
-        results.append(analyse(capture(source, hop, gps=gps, record_dir=record_dir), hop))
+    n = len(plan.hops)
+    tick = (lambda i, hop: progress(i, n, hop)) if progress else None
+    out = list(results(source, plan.hops, gps=gps, record_dir=record_dir, progress=tick))
     if progress:
-        progress(len(plan.hops), len(plan.hops), None)
-    return results
+        progress(n, n, None)
+    return out
 
 
 def merge(results: list[HopResult]) -> dict:
