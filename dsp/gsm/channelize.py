@@ -22,6 +22,8 @@ from dsp.gsm.gmsk import SYMBOL_RATE
 PASS_HZ = 90e3
 STOP_HZ = 135e3
 _MAX_FFT = 1 << 17
+#: Relative output-rate error accepted for an odd input rate (20 ppm is a cheap crystal's error).
+MAX_RATE_ERROR = 2e-5
 #: 1/_EDGE of each block is dropped at each end: ≫ the low-pass's impulse response (~25 µs).
 _EDGE = 16
 
@@ -43,9 +45,13 @@ def correct_front_end(x: np.ndarray) -> np.ndarray:
 
 
 def _ratio(sample_rate: float, out_rate: float) -> tuple[int, int]:
-    """(N, M): FFT sizes in and out with M/N = out/in exactly (or to 1e-9 for odd rates), both ×16."""
-    r = Fraction(out_rate / sample_rate).limit_denominator(1 << 14)
-    if abs(float(r) - out_rate / sample_rate) > 1e-9 * out_rate / sample_rate:
+    """(N, M): FFT sizes in and out, both ×16, with M/N = out/in exactly for the usual rates.
+
+    An odd rate gets the nearest small ratio; the few-ppm error it leaves is a sample-clock error,
+    which the receiver's SCH tracking follows like any other.
+    """
+    r = Fraction(out_rate / sample_rate).limit_denominator(1 << 12)
+    if abs(float(r) * sample_rate / out_rate - 1) > MAX_RATE_ERROR:
         raise DspError(f"sample_rate {sample_rate} has no small rational ratio to the GSM symbol rate")
     num, den = r.numerator, r.denominator
     k = 16
