@@ -225,11 +225,12 @@ def _chunk_mpx(cfg: FmStationConfig, k: int) -> tuple[np.ndarray, np.ndarray]:
     return mpx, mono_audio[_MARGIN:-_MARGIN]
 
 
-@lru_cache(maxsize=32)
-def _chunk_baseband(cfg: FmStationConfig, k: int) -> np.ndarray:
+@lru_cache(maxsize=48)
+def _chunk_phase(cfg: FmStationConfig, k: int) -> np.ndarray:
+    """FM phase (rad) at the chunk's 480 kHz samples, 0 at its first; also 0 after its last, since
+    the chunk's MPX has zero mean."""
     mpx, _ = _chunk_mpx(cfg, k)
-    phase = (2 * np.pi / MPX_RATE) * np.cumsum(mpx)
-    return np.exp(1j * np.concatenate(([0.0], phase[:-1]))).astype(np.complex64)
+    return np.concatenate(([0.0], (2 * np.pi / MPX_RATE) * np.cumsum(mpx[:-1])))
 
 
 def render_mpx(config: FmStationConfig, start_s: float, n_samples: int) -> np.ndarray:
@@ -271,30 +272,48 @@ def render_fm_station(config: FmStationConfig, sample_rate: float, start_s: floa
         raise DspError(f"n_samples {n_samples}: expected ≥ 0")
     if n_samples == 0:
         return np.zeros(0, np.complex64)
-    ratio = Fraction(sample_rate / MPX_RATE).limit_denominator(1000)
+    ratio = Fraction(sample_rate / MPX_RATE).limit_denominator(10000)
     if abs(float(ratio) * MPX_RATE - sample_rate) > 1e-6 * sample_rate:
         raise DspError(f"sample_rate {sample_rate}: not a simple ratio of {MPX_RATE} Hz")
     up, down = ratio.numerator, ratio.denominator
     out_i0 = int(round(start_s * sample_rate))
     if out_i0 < 0:
         raise DspError(f"start_s {start_s}: expected ≥ 0")
-    # Baseband span on the 480 kHz grid aligned so its first sample is an output sample time.
-    margin = 64 * down
-    b0 = ((out_i0 * down) // up - margin) // down * down
-    b1 = (out_i0 + n_samples) * down // up + margin + 1
-    bb = _span(lambda k: _chunk_baseband(config, k), MPX_RATE, b0, b1 - b0)
-    if up == 1 and down == 1:
-        y = bb
+    # Output sample i sits at 480 kHz position (i·down)/up. Between 480 kHz samples the phase is a
+    # cubic Hermite fit to the phase and its slope (the instantaneous frequency): the error, about
+    # h^4/384 times the 4th derivative, stays under 1e-3 rad for a 60 kHz composite, where
+    # interpolating the complex signal would need a long filter.
+    first = out_i0 * down
+    b0 = first // up - 1
+    last = (out_i0 + n_samples - 1) * down // up
+    phi = _span(lambda k: _chunk_phase(config, k), MPX_RATE, b0, last + 3 - b0)
+    if down == 1 and first % up == 0 and n_samples % up == 0:
+        # Every 480 kHz interval holds the same `up` output positions: one small matrix product.
+        u = np.arange(up) / up
+        p0, p1 = phi[1:-2], phi[2:-1]
+        h = _hermite(u)
+        phase = (p0[:, None] * h[:, 0] + (0.5 * (p1 - phi[:-3]))[:, None] * h[:, 1]
+                 + p1[:, None] * h[:, 2] + (0.5 * (phi[3:] - p0))[:, None] * h[:, 3]).ravel()
     else:
-        y = signal.resample_poly(bb, up, down).astype(np.complex64)
-    first = out_i0 - b0 * up // down
-    y = y[first:first + n_samples]
-    t = np.arange(out_i0, out_i0 + n_samples, dtype=np.float64) / sample_rate
+        idx, rem = np.divmod((out_i0 + np.arange(n_samples, dtype=np.int64)) * down, up)
+        j = idx - b0
+        p0, p1 = phi[j], phi[j + 1]
+        h = _hermite(rem / up)
+        phase = h[:, 0] * p0 + h[:, 1] * 0.5 * (p1 - phi[j - 1]) + h[:, 2] * p1 + h[:, 3] * 0.5 * (phi[j + 2] - p0)
     if config.freq_offset_hz:
-        y = y * np.exp(2j * np.pi * config.freq_offset_hz * t).astype(np.complex64)
+        phase += 2 * np.pi * ((config.freq_offset_hz * (out_i0 + np.arange(n_samples)) / sample_rate) % 1.0)
+    y = np.empty(n_samples, np.complex64)
+    y.real = np.cos(phase)
+    y.imag = np.sin(phase)
     if config.spurious is not None:
-        y = y + _spurious(config, t)
-    return y.astype(np.complex64)
+        y += _spurious(config, np.arange(out_i0, out_i0 + n_samples, dtype=np.float64) / sample_rate)
+    return y
+
+
+def _hermite(u: np.ndarray) -> np.ndarray:
+    """Cubic Hermite basis (h00, h10, h01, h11) at fractions u of an interval, one row per u."""
+    u2, u3 = u * u, u * u * u
+    return np.stack((2 * u3 - 3 * u2 + 1, u3 - 2 * u2 + u, 3 * u2 - 2 * u3, u3 - u2), axis=1)
 
 
 def _spurious(cfg: FmStationConfig, t: np.ndarray) -> np.ndarray:
