@@ -56,7 +56,7 @@ def test_modulate_rejects_non_bits():
 
 # ----------------------------------------------------------------------------------- channeliser
 
-@pytest.mark.parametrize("rate", [500e3, 1e6, 1083333.3333333333, 2.048e6, 2.4e6, 3.2e6, 4e6])
+@pytest.mark.parametrize("rate", [500e3, 100e6 / 174, 1e6, 1083333.3333333333, 2.048e6, 2.4e6, 3.2e6, 4e6])
 def test_channeliser_keeps_a_tone_and_its_phase_across_blocks(rate):
     n = int(0.05 * rate)
     t = np.arange(n) / rate
@@ -71,6 +71,13 @@ def test_channeliser_keeps_a_tone_and_its_phase_across_blocks(rate):
     z = whole[200:-400] * np.exp(-2j * np.pi * 1234.5 * ty[200:-400])
     assert np.allclose(np.abs(z), 1, atol=2e-3)
     assert np.ptp(np.unwrap(np.angle(z))) < 1e-2
+
+
+@pytest.mark.parametrize("rate", [2_399_990.0, np.pi * 1e6])
+def test_odd_rate_gets_a_ratio_within_20_ppm(rate):
+    ch = Channelizer(rate, [0.0])
+    assert ch.n_fft <= 1 << 17
+    assert abs(ch.m_fft / ch.n_fft * rate / ch.out_rate - 1) < 2e-5
 
 
 def test_channeliser_rejects_offsets_outside_the_capture():
