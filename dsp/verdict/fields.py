@@ -3,11 +3,15 @@ INTERFACES.md field names. A field a record lacks reads as None, so a rule absta
 
 from __future__ import annotations
 
+import math
+
 from dsp.verdict.registers import cell_key
 
 
 def field_of(record, name: str):
-    return getattr(record, name, None)
+    """The field, or None when the record lacks it or holds NaN/∞ (a value that was not measured)."""
+    value = getattr(record, name, None)
+    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
 def bsic_of(cell) -> int | None:
