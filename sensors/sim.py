@@ -119,10 +119,16 @@ def _spur_render(st: FmEmitter) -> Callable[[float, float, int], np.ndarray]:
 
 
 def _mixer(freq_hz: float, fs: float, t0: float, n: int) -> np.ndarray:
-    # Phase from absolute time so consecutive reads join without a step.
-    k = np.arange(n, dtype=np.float64)
-    cycles = (freq_hz * t0) % 1.0 + freq_hz / fs * k
-    return np.exp(2j * np.pi * (cycles % 1.0)).astype(np.complex64)
+    """exp(2πi·f·t) for t = t0 + k/fs, k < n, as complex64. Phase from absolute time so consecutive
+    reads join without a step; built as an outer product of two short phasor tables (one complex
+    multiply per sample instead of one complex exponential)."""
+    m = 4096
+    rows = -(-n // m)
+    w = 2 * np.pi * freq_hz / fs
+    start = 2 * np.pi * ((freq_hz * t0) % 1.0)
+    fine = np.exp(1j * w * np.arange(m)).astype(np.complex64)
+    coarse = np.exp(1j * (start + w * m * np.arange(rows))).astype(np.complex64)
+    return (coarse[:, None] * fine[None, :]).ravel()[:n]
 
 
 def emissions(scenario: Scenario) -> list[Emission]:
@@ -286,7 +292,10 @@ class SimSource(Source):
                 continue
             rx = self._channel.rx_dbm(e, self.node, lat, lon, t0)
             amp = math.sqrt(10 ** (rx / 10))  # √mW: the waveforms have unit power
-            x += amp * e.render(fs, t0, n) * _mixer(e.freq_hz - lo_hz, fs, t0, n)
+            y = _mixer(e.freq_hz - lo_hz, fs, t0, n)
+            y *= e.render(fs, t0, n)
+            y *= np.float32(amp)
+            x += y
             total_mw += amp * amp
         noise_mw = 10 ** (self.noise_dbm(fs) / 10)
         total_mw += noise_mw
