@@ -6,7 +6,8 @@ import json
 import math
 import time
 
-from flask import Blueprint, abort, current_app, jsonify, request
+import orjson
+from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
@@ -93,9 +94,7 @@ def _ingest(st):
     for status, key in (("stored", "stored"), ("duplicate", "duplicates"), ("rejected", "rejected")):
         if result[key]:
             st.metrics.inc("foxhunt_observations_total", result[key], result=status)
-    resp = jsonify(result)
-    resp.status_code = 201 if result["stored"] else 200
-    return resp
+    return Response(orjson.dumps(result), status=201 if result["stored"] else 200, mimetype="application/json")
 
 
 def _page_args() -> tuple[int, float | None, float | None]:

@@ -56,7 +56,8 @@ def create_app(config: Settings | dict | None = None, *, start_worker: bool | No
     settings = config if isinstance(config, Settings) else Settings(**(config or {}))
     store = open_store(settings.db_url, sqlite_synchronous=settings.sqlite_synchronous)
     metrics = Metrics()
-    relocator = Relocator(store, debounce_s=settings.relocate_debounce_s, window_s=settings.relocate_window_s,
+    relocator = Relocator(store, debounce_s=settings.relocate_debounce_s,
+                          min_interval_s=settings.relocate_min_interval_s, window_s=settings.relocate_window_s,
                           min_readings=settings.relocate_min_readings,
                           max_readings=settings.relocate_max_readings,
                           retention_days=settings.retention_days, metrics=metrics, judge=Judge(store))

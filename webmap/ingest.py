@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 
+import orjson
 from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -26,7 +27,7 @@ def _row(o: WireObservation, node_id: int, received: float, target_id: int | Non
             "lat": o.lat, "lon": o.lon, "freq_hz": p.get("freq_hz") if o.kind in ("gsm_cell", "fm_station", "power") else None,
             "power_dbm": p["power_dbm"] if power else None, "floor": p["floor"] if power else None,
             "channel": channel, "target_id": target_id,
-            "raw": json.dumps(o.raw, ensure_ascii=False, separators=(",", ":"))}
+            "raw": orjson.dumps(o.raw).decode()}
 
 
 class Ingest:

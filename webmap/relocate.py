@@ -2,7 +2,8 @@
 
 Ingest marks a target dirty (``targets.dirty_since``, in the database, so a restart resumes the
 work). The worker waits until a target has been dirty for ``debounce_s`` (readings of one sweep
-arrive together), clears the mark, then runs the locator on the target's recent readings and
+arrive together) and its last fix is ``min_interval_s`` old (the locator's CPU stays with ingest
+when readings pour in), clears the mark, then runs the locator on the target's recent readings and
 appends the fix to the target's history: a moving transmitter leaves a track of fixes.
 """
 
@@ -26,12 +27,13 @@ log = logging.getLogger(__name__)
 
 
 class Relocator:
-    def __init__(self, store: Store, *, debounce_s: float = 2.0, window_s: float = 600.0,
+    def __init__(self, store: Store, *, debounce_s: float = 2.0, min_interval_s: float = 15.0,
+                 window_s: float = 600.0,
                  min_readings: int = 4, max_readings: int = 4000, retention_days: float | None = None,
                  metrics: Metrics | None = None, judge: Callable | None = None,
                  locate_fn: Callable = locate):
         self.store = store
-        self.debounce_s, self.window_s = debounce_s, window_s
+        self.debounce_s, self.min_interval_s, self.window_s = debounce_s, min_interval_s, window_s
         self.min_readings, self.max_readings = min_readings, max_readings
         self.retention_days = retention_days
         self.metrics = metrics or Metrics()
@@ -74,10 +76,13 @@ class Relocator:
 
     def run_once(self, *, settle: bool = True) -> int:
         """Re-locate the targets that have settled (all dirty ones when ``settle`` is False); how many."""
-        cutoff = now() - self.debounce_s if settle else float("inf")
+        t = now()
+        q = select(targets).where(targets.c.dirty_since.is_not(None)).order_by(targets.c.dirty_since).limit(32)
+        if settle:   # readings of one sweep arrive together; and a fix a few seconds old is still fresh
+            q = q.where(targets.c.dirty_since <= t - self.debounce_s,
+                        or_(targets.c.located_at.is_(None), targets.c.located_at <= t - self.min_interval_s))
         with self.store.read() as conn:
-            due = conn.execute(select(targets).where(targets.c.dirty_since <= cutoff)
-                               .order_by(targets.c.dirty_since).limit(32)).all()
+            due = conn.execute(q).all()
         for t in due:
             with self.store.write() as conn:
                 cleared = conn.execute(update(targets).where(and_(targets.c.id == t.id,

@@ -7,9 +7,10 @@ writers queue on the busy timeout instead of failing when one upgrades a read lo
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from alembic import command
@@ -17,7 +18,6 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.pool import NullPool
 
 from webmap.errors import WebmapError
 
@@ -43,6 +43,7 @@ class Store:
                               "or postgresql+psycopg://user@host/db") from None
         self.url = url
         self.dialect = parsed.get_backend_name()
+        self._write_lock = threading.Lock() if self.dialect == "sqlite" else nullcontext()
         if self.dialect == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -58,8 +59,10 @@ class Store:
 
     @staticmethod
     def _sqlite_engine(url: str, synchronous: str, immediate: bool = True) -> Engine:
-        # NullPool: a connection per transaction is cheap for SQLite and never shared across threads
-        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30, "isolation_level": None})
+        # a pool of connections handed to one thread at a time: opening one (and its PRAGMAs) per
+        # request costs more than the request's own queries
+        engine = create_engine(url, pool_size=16, max_overflow=16,
+                               connect_args={"timeout": 30, "isolation_level": None, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn, _record):
@@ -78,7 +81,9 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
+        # SQLite's busy handler polls with growing sleeps, so under load some writers starve for
+        # seconds; queueing this process's writers on a lock first keeps the wait short and fair.
+        with self._write_lock, self.engine.begin() as conn:
             yield conn
 
     @contextmanager

@@ -128,7 +128,8 @@ def test_over_500_observations_is_too_large():
         read_batch(b)
 
 
-@pytest.mark.parametrize("body", [b"{", b"[1,", b"\xff\xfe", b'{"a": NaN}', b'{"a": Infinity}', b"[" * 100000])
+@pytest.mark.parametrize("body", [b"{", b"[1,", b"\xff\xfe", b'{"a": NaN}', b'{"a": Infinity}', b"[" * 100000,
+                                  b'{"a": "\\ud800"}', b'{"a": 1e999999}'])
 def test_bad_json_is_a_wire_error(body):
     with pytest.raises(WireFormatError, match="^body:"):
         parse_body(body)
