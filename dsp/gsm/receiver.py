@@ -48,6 +48,8 @@ NORMAL_TRAINING_START = 61
 #: fraction of the TSC fit's relative residual, or less.
 DUMMY_FIT_RATIO = 0.25
 _DUMMY_MID = dummy_burst()[NORMAL_TRAINING_START: NORMAL_TRAINING_START + 26]
+#: Bursts over which the noise variance that scales the soft bits is taken (a median).
+NOISE_HISTORY = 32
 #: FCCH quality (≈ S/(S+N)) needed to refresh the frequency while tracking.
 TRACK_QUALITY = 0.6
 
@@ -171,6 +173,7 @@ class _Tracker:
     blocks: list = field(default_factory=list)
     power: list = field(default_factory=list)
     snr: list = field(default_factory=list)
+    noise: list = field(default_factory=list)
     first_s: float | None = None
     last_s: float | None = None
 
@@ -289,9 +292,14 @@ class _Tracker:
         if noise_dummy / power_dummy < DUMMY_FIT_RATIO * burst.noise_var / burst.signal_power:
             return
         self.snr.append(burst.snr_db)
+        # The soft bits were scaled by this burst's noise estimate (17 degrees of freedom: ±50 %);
+        # the noise itself does not change from burst to burst, so rescale to the carrier's
+        # recent median, or a block's four bursts are weighted by chance.
+        self.noise.append(burst.noise_var)
+        del self.noise[:-NOISE_HISTORY]
         first = block_start(t3)
         key = fn - (t3 - first)
-        data, _ = split_normal(burst.soft)
+        data, _ = split_normal(burst.soft * np.float32(burst.noise_var / np.median(self.noise)))
         self.pending.setdefault(key, {})[t3 - first] = data
         if t3 - first == 3:
             parts = self.pending.pop(key)
