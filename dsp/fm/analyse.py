@@ -46,7 +46,7 @@ PILOT_TOLERANCE_HZ = 2.0
 @dataclass(frozen=True)
 class AnalysisOptions:
     nfft: int = 8192
-    psd_segments: int = 600  # Welch segments spread over the recording
+    psd_segments: int = 300  # Welch segments spread over the recording (K=300: ±0.25 dB per bin)
     block_s: float = 0.5
     deemphasis_us: float = 50.0
     audio_seconds: float = 30.0  # audio kept per station (evidence clip, AM correlation)

@@ -85,8 +85,8 @@ def detect_emissions(psd: Psd, *, threshold_db: float = 6.0, smooth_hz: float = 
         centroid = float((f[a:b] * excess).sum() / excess.sum())
         found.append(Emission(
             offset_hz=centroid, lo_hz=float(f[a]), hi_hz=float(f[b - 1] + df),
-            power_dbfs=10 * np.log10(power),
-            snr_db=10 * np.log10(power / (floor * SNR_REFERENCE_BW_HZ)),
+            power_dbfs=float(10 * np.log10(power)),
+            snr_db=float(10 * np.log10(power / (floor * SNR_REFERENCE_BW_HZ))),
             at_edge=bool(f[a] <= f[0] + guard or f[b - 1] >= f[-1] - guard)))
     return [e for e in found if not _is_image(e, found, image_margin_db)]
 

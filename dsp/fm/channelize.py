@@ -111,7 +111,8 @@ def channelize(x: np.ndarray, plan: ChannelPlan, offsets_hz, start_index: int = 
         seg_phase = np.exp(-2j * np.pi * (((c * (seg_starts % n_fft)) % n_fft) / n_fft
                                           + resid * seg_starts / plan.sample_rate))
         fine = np.exp(-2j * np.pi * resid * t_out / plan.sample_rate)
-        y *= (seg_phase[:, None] * (fine / d)[None, :]).astype(np.complex64)
+        y *= seg_phase.astype(np.complex64)[:, None]
+        y *= (fine / d).astype(np.complex64)
         y = y.ravel()[:n_out]
         out.append(y)
     return out

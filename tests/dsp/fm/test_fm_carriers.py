@@ -52,3 +52,19 @@ def test_silence_and_noise_give_no_emission():
     rng = np.random.default_rng(5)
     noise = (rng.standard_normal(1 << 18) + 1j * rng.standard_normal(1 << 18)).astype(np.complex64) * 0.01
     assert detect_emissions(welch_psd(noise, FS)) == []
+
+
+def test_floor_holds_when_stations_fill_most_of_the_band():
+    rng = np.random.default_rng(4)
+    n = 1 << 20
+    spec = np.zeros(n, complex)
+    f = np.fft.fftfreq(n, 1 / FS)
+    busy = np.abs(f) < 0.5 * FS / 2  # 62 % of the analysed middle 80 % occupied, 30 dB up
+    spec[busy] = rng.standard_normal(busy.sum()) + 1j * rng.standard_normal(busy.sum())
+    sig = np.fft.ifft(spec)
+    sig *= np.sqrt(1e-3 / np.mean(np.abs(sig) ** 2))
+    sigma2 = 1e-6
+    x = (sig + np.sqrt(sigma2 / 2) * (rng.standard_normal(n) + 1j * rng.standard_normal(n))).astype(np.complex64)
+    psd = welch_psd(x, FS, 1024)
+    assert np.median(psd.power) > 100 * sigma2 / FS  # a median floor would be off by 20 dB
+    assert psd.noise_floor() == pytest.approx(sigma2 / FS, rel=0.05)
