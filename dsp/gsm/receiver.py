@@ -9,8 +9,8 @@ Two streamed passes over the capture, so a long recording is never held whole:
    timing (so a sample clock off by ppm is followed), and the four bursts of each data block are
    equalised and decoded.
 
-A carrier is reported when its identity is confirmed: two SCH decodes one multiframe schedule
-apart, or one SCH and a block passing its Fire code. One SCH alone (10 parity bits) is not
+A carrier is reported when its identity is confirmed: two SCH decodes whose frame numbers agree
+with the frame timing, or one SCH and a block passing its Fire code. One SCH alone (10 parity bits) is not
 enough, nor an FCCH, which any steady tone mimics for a moment.
 """
 
@@ -70,8 +70,10 @@ class CarrierDecode:
     last_seen_s: float
 
 
+#: Called with no argument, yields the capture's complex64 blocks in order (called once per pass).
 BlockSource = Callable[[], Iterable[np.ndarray]]
-BlockCallback = Callable[[CarrierDecode | None, int, int, XcchResult], None]
+#: ``on_block(arfcn, fn, result)``: every decoded block as it comes (arfcn None when off-band).
+BlockCallback = Callable[[int | None, int, XcchResult], None]
 
 
 def find_carriers(blocks: Iterable[np.ndarray], sample_rate: float) -> list[FcchCarrier]:
@@ -95,10 +97,10 @@ def find_carriers(blocks: Iterable[np.ndarray], sample_rate: float) -> list[Fcch
 
 
 def receive(source: BlockSource, sample_rate: float, center_freq: float,
-            on_block: Callable[[int, int, XcchResult], None] | None = None) -> list[CarrierDecode]:
-    """Both passes over ``source()`` (called twice; each call yields the capture's blocks in order).
+            on_block: BlockCallback | None = None) -> list[CarrierDecode]:
+    """Every confirmed GSM carrier of the capture ``source()`` yields, sorted by frequency.
 
-    ``on_block(arfcn, fn, result)`` is called for every decoded block as it comes (for GSMTAP).
+    ``center_freq`` (Hz) maps carriers to ARFCNs; ``on_block`` sees each block as it is decoded.
     """
     carriers = find_carriers(source(), sample_rate)
     if not carriers:
@@ -156,7 +158,7 @@ class _Tracker:
 
     carrier: FcchCarrier
     center_freq: float
-    on_block: Callable[[int, int, XcchResult], None] | None
+    on_block: BlockCallback | None
     buf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.complex64))
     buf_start: int = 0
     total: int = 0

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from dsp.gsm import gsmtap
 from dsp.gsm.cell import GsmCell, fingerprint
-from dsp.gsm.receiver import CarrierDecode, receive
+from dsp.gsm.receiver import BlockCallback, CarrierDecode, receive
 from dsp.gsm.xcch import XcchResult
 from foxhunt.recording_args import add_recording_args, open_from_args
 from sensors.errors import SensorError
@@ -47,8 +47,7 @@ def _host_port(text: str) -> tuple[str, int]:
     return host, n
 
 
-def decode_recording(rec: Recording,
-                     on_block: Callable[[int | None, int, XcchResult], None] | None = None,
+def decode_recording(rec: Recording, on_block: BlockCallback | None = None,
                      on_skip: Callable[[CarrierDecode], None] | None = None) -> list[GsmCell]:
     """Every GSM cell in ``rec``, one :class:`GsmCell` per carrier, streamed from disk.
 
