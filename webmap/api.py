@@ -11,8 +11,9 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
-from webmap import audit
-from webmap.errors import BatchTooLarge, WireFormatError
+from dsp.errors import DspError
+from webmap import audit, registers
+from webmap.errors import BatchTooLarge, WebmapError, WireFormatError
 from webmap.nodes import authenticate, list_nodes
 from webmap.schema import fixes, nodes, observations, targets
 from webmap.security import attempt_login, csrf_exempt, csrf_token, current_user, log_out, requires
@@ -274,3 +275,27 @@ def log_in_json():
 def log_out_json():
     log_out()
     return jsonify({"user": None})
+
+
+@api.get("/registers")
+@requires("liaison")
+def get_registers():
+    with _station().store.read() as conn:
+        return jsonify({"registers": [v.to_json() for v in registers.versions(conn)]})
+
+
+@api.post("/registers/<kind>")
+@requires("admin")
+def post_register(kind: str):
+    """A register's CSV as the body (text/csv, UTF-8); a changed file becomes the next version."""
+    if kind not in registers.KINDS:
+        abort(404, f"register kind {kind!r}: expected one of {', '.join(registers.KINDS)}")
+    try:
+        text = request.get_data().decode("utf-8")
+        version, new = registers.load(_station().store, kind, text, request.args.get("source", f"upload:{kind}"),
+                                      actor=f"user:{current_user().username}")
+    except UnicodeDecodeError:
+        abort(400, "body: expected UTF-8 CSV")
+    except (DspError, WebmapError) as exc:
+        abort(400, str(exc))
+    return jsonify({**version.to_json(), "new": new}), 201 if new else 200

@@ -109,17 +109,11 @@ registers = Table(
     "registers", metadata,
     Column("id", Integer, primary_key=True),
     Column("kind", String(8), nullable=False),          # cells | fm
+    Column("format", String(16), nullable=False),       # cells | opencellid | fm (webmap.registers.KINDS)
     Column("version", Integer, nullable=False),
     Column("loaded_at", Float, nullable=False),
     Column("source", String(300), nullable=False),
     Column("sha256", String(64), nullable=False),
     Column("n_rows", Integer, nullable=False),
-)
-
-register_rows = Table(
-    "register_rows", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("register_id", Integer, ForeignKey("registers.id"), nullable=False),
-    Column("row", Text, nullable=False),                # JSON of the CSV row, verbatim
-    Index("ix_register_rows_register", "register_id"),
+    Column("content", Text, nullable=False),            # the CSV verbatim: what a verdict was judged against
 )

@@ -1,15 +1,143 @@
-"""Verdicts on targets: the dsp.verdict rules run on a target's latest decode, with its node's context."""
+"""Verdicts on targets: the dsp.verdict rules run on a target's latest decode, with the context of
+the node that decoded it (where it stood, what else it heard in the same capture), the current
+licence registers and the target's own history (first/last seen, its fixes, identities on its ARFCN).
+
+Decodes arrive as wire JSON; they are rebuilt here into dsp's own records (GsmCell, FmStation).
+A field the node did not send is None, so the rules that need it abstain rather than guess.
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass, fields
+
+from sqlalchemy import Connection, and_, select, update
+
+from dsp.fm.station import FmStation
+from dsp.gsm.cell import Bsic, GsmCell
+from dsp.verdict import FM_RULES, GSM_RULES, TargetHistory, VerdictContext, history_key_fm, history_key_gsm, judge
+from webmap import audit
+from webmap.registers import RegisterCache
+from webmap.schema import fixes, observations, targets
 from webmap.store import Store
+
+_DECODE_KIND = {"gsm": "gsm_cell", "fm": "fm_station"}
+_TUPLES = {"neighbours", "si_types", "cell_channels", "si_conflicts", "flags"}
+
+
+@dataclass(frozen=True)
+class WireRds:
+    """RDS as the wire carries it (dsp.fm.rds_station.RdsResult's fields that the node sends)."""
+
+    pi: str | None
+    ps: str | None
+    rt: str | None
+    pty: int | None
+    block_error_rate: float | None
+
+    def to_json(self) -> dict:
+        return {"pi": self.pi, "ps": self.ps, "rt": self.rt, "pty": self.pty,
+                "block_error_rate": self.block_error_rate}
+
+
+def _record(cls, payload: dict, convert):
+    kw = {}
+    for f in fields(cls):
+        v = payload.get(f.name)
+        kw[f.name] = convert(f.name, v)
+    return cls(**kw)
+
+
+def gsm_cell_of(payload: dict) -> GsmCell:
+    """The wire's ``gsm_cell`` payload as dsp's GsmCell (absent fields None, lists as tuples)."""
+    def convert(name, v):
+        if name == "bsic" and v is not None:
+            return Bsic(int(v["ncc"]), int(v["bcc"]))
+        if name in _TUPLES and v is not None:
+            return tuple(v)
+        if name in ("arfcn", "lac", "cell_id") and v is not None:
+            return int(v)
+        return v
+    return _record(GsmCell, payload, convert)
+
+
+def fm_station_of(payload: dict) -> FmStation:
+    def convert(name, v):
+        if name == "rds" and v is not None:
+            return WireRds(v.get("pi"), v.get("ps"), v.get("rt"), v.get("pty"), v.get("block_error_rate"))
+        if name in _TUPLES and v is not None:
+            return tuple(v)
+        return v
+    station = _record(FmStation, payload, convert)
+    if station.channel_hz is None:   # the wire's contract keys omit it; the raster is 100 kHz
+        raster = round(station.freq_hz / 1e5) * 1e5
+        station = FmStation(**{**{f.name: getattr(station, f.name) for f in fields(FmStation)},
+                               "channel_hz": raster, "freq_offset_hz": station.freq_hz - raster})
+    return station
 
 
 class Judge:
-    """``judge(conn, target_row)`` inside the worker's transaction: recompute and store the verdict."""
+    """``judge(conn, target_row)`` inside the worker's transaction: recompute and store the verdict;
+    a change of class goes to the audit log."""
 
     def __init__(self, store: Store):
         self.store = store
+        self.registers = RegisterCache()
 
-    def __call__(self, conn, target) -> None:
-        return None
+    def __call__(self, conn: Connection, target) -> dict | None:
+        kind = _DECODE_KIND.get(target.kind)
+        if kind is None:
+            return None
+        latest = conn.execute(select(observations.c.node_id, observations.c.time, observations.c.raw)
+                              .where(observations.c.target_id == target.id, observations.c.kind == kind)
+                              .order_by(observations.c.time.desc()).limit(1)).first()
+        if latest is None:
+            return None
+        obs = json.loads(latest.raw)
+        # everything the same node decoded in the same capture: the rules compare the target with it
+        scan = [json.loads(r.raw)["payload"] for r in conn.execute(
+            select(observations.c.raw).where(and_(observations.c.node_id == latest.node_id,
+                                                  observations.c.kind == kind,
+                                                  observations.c.time == latest.time)))]
+        pos = obs["position"]
+        node = (pos["lat"], pos["lon"]) if pos else None
+        history = self._history(conn, target)
+        if target.kind == "gsm":
+            cell = gsm_cell_of(obs["payload"])
+            register = self.registers.get(conn, "cells")
+            country = None
+            if register is not None and register.cells:
+                mccs = [c.mcc for c in register.cells]
+                country = max(set(mccs), key=mccs.count)
+            ctx = VerdictContext(cell_register=register, country_mcc=country, node=node,
+                                 cells=tuple(gsm_cell_of(p) for p in scan), observed_s=obs["hop"]["dwell_s"],
+                                 history={history_key_gsm(cell.arfcn): history} if cell.arfcn is not None else {})
+            verdict = judge(cell, ctx, GSM_RULES)
+        else:
+            station = fm_station_of(obs["payload"])
+            ctx = VerdictContext(fm_register=self.registers.get(conn, "fm"), node=node,
+                                 stations=tuple(fm_station_of(p) for p in scan), observed_s=obs["hop"]["dwell_s"],
+                                 history={history_key_fm(station.freq_hz): history})
+            verdict = judge(station, ctx, FM_RULES)
+        out = verdict.to_json()
+        conn.execute(update(targets).where(targets.c.id == target.id).values(
+            verdict_class=verdict.klass, verdict_score=verdict.score, verdict=json.dumps(out, ensure_ascii=False)))
+        if verdict.klass != target.verdict_class:
+            audit.record(conn, "system", "target.verdict",
+                         {"before": target.verdict_class, "after": verdict.klass, "score": verdict.score,
+                          "rules": [r["rule"] for r in out["reasons"]]}, target_id=target.id)
+        return out
+
+    @staticmethod
+    def _history(conn: Connection, target) -> TargetHistory:
+        track = conn.execute(select(fixes.c.lat, fixes.c.lon).where(fixes.c.target_id == target.id)
+                             .order_by(fixes.c.computed_at)).all()
+        identities = ()
+        if target.kind == "gsm":
+            same_channel = conn.execute(select(targets.c.identity).where(targets.c.channel == target.channel)).scalars()
+            ids = {(i["mcc"], int(i["mnc"]), i["lac"], i["cell_id"]) for i in map(json.loads, same_channel)
+                   if i and None not in (i.get("mcc"), i.get("mnc"), i.get("lac"), i.get("cell_id"))}
+            identities = tuple(sorted(ids))
+        return TargetHistory(first_seen=target.first_seen_at, last_seen=target.last_seen_at,
+                             positions=tuple((f.lat, f.lon) for f in track if f.lat is not None),
+                             identities=identities)

@@ -2,4 +2,4 @@
 parser and sets ``func`` to a callable taking the parsed arguments and returning an exit code."""
 
 #: The order here is the order in ``foxhunt --help``.
-COMMANDS: tuple[str, ...] = ("demo", "info", "decode", "check", "serve", "node", "user", "scan", "sensor", "locate")
+COMMANDS: tuple[str, ...] = ("demo", "info", "decode", "check", "serve", "node", "user", "registers", "scan", "sensor", "locate")

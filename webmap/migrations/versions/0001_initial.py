@@ -95,19 +95,14 @@ def upgrade() -> None:
         "registers",
         sa.Column("id", sa.Integer, primary_key=True),
         sa.Column("kind", sa.String(8), nullable=False),
+        sa.Column("format", sa.String(16), nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("loaded_at", F, nullable=False),
         sa.Column("source", sa.String(300), nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("n_rows", sa.Integer, nullable=False),
+        sa.Column("content", sa.Text, nullable=False),
     )
-    op.create_table(
-        "register_rows",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("register_id", sa.Integer, sa.ForeignKey("registers.id"), nullable=False),
-        sa.Column("row", sa.Text, nullable=False),
-    )
-    op.create_index("ix_register_rows_register", "register_rows", ["register_id"])
     _forbid_audit_changes()
 
 
@@ -125,7 +120,7 @@ def _forbid_audit_changes() -> None:
 
 
 def downgrade() -> None:
-    for table in ("register_rows", "registers", "audit_log", "users", "fixes", "observations",
+    for table in ("registers", "audit_log", "users", "fixes", "observations",
                   "targets", "nodes"):
         op.drop_table(table)
     if op.get_bind().dialect.name == "postgresql":
