@@ -54,6 +54,13 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+def deviation_from_peers(mine: float, peers: list, value_of, min_peers: int) -> tuple[float, int] | None:
+    """``mine`` minus the median of ``value_of(peer)`` over the peers that have a value (an error the
+    node shares with every carrier cancels), with how many there were; None under ``min_peers``."""
+    ref = [v for v in map(value_of, peers) if v is not None]
+    return None if len(ref) < min_peers else (mine - median(ref), len(ref))
+
+
 def licence_for(station, ctx: VerdictContext, tolerance_hz: float = 25e3) -> FmLicence | None:
     """The licence on this station's channel whose service area holds the node (or, without a node
     position, the one whose PI matches, else the first on the channel)."""

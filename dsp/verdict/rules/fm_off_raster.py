@@ -2,7 +2,7 @@
 the node's own frequency error learned from the licensed stations it sees."""
 
 from dsp.bands import FM_ITU
-from dsp.verdict.baseline import licensed_stations, median
+from dsp.verdict.baseline import deviation_from_peers, licensed_stations
 from dsp.verdict.fields import field_of
 from dsp.verdict.rules.base import Abstain, Fired, Rule
 
@@ -17,10 +17,10 @@ def _check(station, ctx, th):
     mine = raster_offset(station)
     if mine is None:
         return Abstain("no carrier frequency")
-    ref = [r for r in (raster_offset(s) for s in licensed_stations(ctx, exclude=station)) if r is not None]
-    if len(ref) < th["min_peers"]:
+    found = deviation_from_peers(mine, licensed_stations(ctx, exclude=station), raster_offset, th["min_peers"])
+    if found is None:
         return Abstain("too few licensed stations seen to learn the node's frequency error")
-    dev = mine - median(ref)
+    dev = found[0]
     if abs(dev) <= th["max_offset_hz"]:
         return None
     return Fired({"khz": dev / 1e3})

@@ -1,7 +1,7 @@
 """fm.pilot_offset — stereo pilot off 19 kHz ± 2 Hz (ITU-R BS.450 §3). The node's sample-clock
 error shifts every pilot alike, so the reference is the licensed stations' median when known."""
 
-from dsp.verdict.baseline import licensed_stations, median, peer_values
+from dsp.verdict.baseline import deviation_from_peers, licensed_stations
 from dsp.verdict.fields import field_of
 from dsp.verdict.rules.base import Abstain, Fired, Rule
 
@@ -10,14 +10,15 @@ def _check(station, ctx, th):
     err = field_of(station, "pilot_freq_error_hz")
     if err is None or not field_of(station, "stereo"):
         return Abstain("no stereo pilot measured")
-    ref = peer_values(licensed_stations(ctx, exclude=station), "pilot_freq_error_hz")
-    if len(ref) >= th["min_peers"]:
-        mid, tol, basis = median(ref), th["tolerance_hz"], f"the median of {len(ref)} licensed stations"
+    found = deviation_from_peers(err, licensed_stations(ctx, exclude=station),
+                                 lambda s: field_of(s, "pilot_freq_error_hz"), th["min_peers"])
+    if found is not None:
+        dev, tol, basis = found[0], th["tolerance_hz"], f"the median of {found[1]} licensed stations"
     else:
-        mid, tol, basis = 0.0, th["tolerance_hz"] + th["uncalibrated_margin_hz"], "19 kHz (node clock not calibrated)"
-    if abs(err - mid) <= tol:
+        dev, tol, basis = err, th["tolerance_hz"] + th["uncalibrated_margin_hz"], "19 kHz (node clock not calibrated)"
+    if abs(dev) <= tol:
         return None
-    return Fired({"dev": err - mid, "basis": basis, "tol": tol})
+    return Fired({"dev": dev, "basis": basis, "tol": tol})
 
 
 RULE = Rule(id="fm.pilot_offset", kind="fm", weight=30, check=_check,

@@ -2,7 +2,7 @@
 BTSs hold ±0.05 ppm (TS 45.010 §5.1); the node's own error is common to all (in ppm, so GSM900
 and DCS1800 carriers compare) and cancels against their median."""
 
-from dsp.verdict.baseline import licensed_cells, median
+from dsp.verdict.baseline import deviation_from_peers, licensed_cells
 from dsp.verdict.fields import field_of
 from dsp.verdict.rules.base import Abstain, Fired, Rule
 
@@ -16,13 +16,13 @@ def _check(cell, ctx, th):
     mine = offset_ppm(cell)
     if mine is None:
         return Abstain("no frequency offset measured")
-    ref = [p for p in (offset_ppm(c) for c in licensed_cells(ctx, exclude=cell)) if p is not None]
-    if len(ref) < th["min_peers"]:
+    found = deviation_from_peers(mine, licensed_cells(ctx, exclude=cell), offset_ppm, th["min_peers"])
+    if found is None:
         return Abstain("too few licensed cells seen to learn this node's offset")
-    dev = mine - median(ref)
+    dev, n = found
     if abs(dev) <= th["max_dev_ppm"]:
         return None
-    return Fired({"dev_ppm": dev, "dev_hz": dev * cell.freq_hz / 1e6, "n": len(ref)})
+    return Fired({"dev_ppm": dev, "dev_hz": dev * cell.freq_hz / 1e6, "n": n})
 
 
 RULE = Rule(id="gsm.freq_offset", kind="gsm", weight=25, check=_check,

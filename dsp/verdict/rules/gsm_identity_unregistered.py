@@ -14,11 +14,12 @@ def _check(cell, ctx, th):
     if reg.lookup(*ident):
         return None
     crowd = reg.crowd_sourced
-    return Fired({"register": reg.source, "n_plmn": len(reg.of_plmn(*ident[:2])), "plmn": plmn_text(cell),
+    n = len(reg.of_plmn(*ident[:2]))
+    return Fired({"register": reg.source, "n_plmn": f"{n} cell{'' if n == 1 else 's'}", "plmn": plmn_text(cell),
                   "caveat": " (a crowd-sourced register misses real cells, so this counts for less)" if crowd else ""},
                  scale=th["crowd_scale"] if crowd else 1.0)
 
 
 RULE = Rule(id="gsm.identity_unregistered", kind="gsm", weight=45, check=_check,
             thresholds={"crowd_scale": 0.4},
-            template="{cell} is in no licensed cell of {register}, which lists {n_plmn} cells of {plmn}{caveat}")
+            template="{cell} is in no licensed cell of {register}, which lists {n_plmn} of {plmn}{caveat}")
