@@ -37,7 +37,6 @@ import math
 import re
 import threading
 import time
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,6 +44,7 @@ from sensors.errors import SensorError
 from sensors.gps import open_gps
 from sensors.plan import BANDS, node_schedule
 from sensors.scan import HopResult, results
+from sensors.scenario import read_toml
 from sensors.source import Source, open_source
 from sensors.spool import Spool
 from sensors.uplink import Uplink
@@ -83,12 +83,7 @@ class NodeConfig:
 
 def load_config(path: str | Path) -> NodeConfig:
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: no such node configuration") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{p}: not valid TOML ({exc})") from None
+    data = read_toml(p, ConfigError, "node configuration")
     node, up = data.get("node"), data.get("uplink", {})
     if not isinstance(node, dict):
         raise ConfigError(f"{p}: missing the [node] table")

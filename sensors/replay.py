@@ -60,10 +60,6 @@ class ReplaySource(Source):
         self._clock: float | None = None
 
     @property
-    def sample_rate(self) -> float:
-        return self._rate
-
-    @property
     def center_freq(self) -> float:
         return self._current.recording.info.center_freq
 

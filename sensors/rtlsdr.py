@@ -99,18 +99,6 @@ class RtlSdrSource(Source):
 
     # ---------------------------------------------------------------------------------- control
 
-    @property
-    def sample_rate(self) -> float:
-        return self._rate
-
-    @property
-    def center_freq(self) -> float:
-        return self._center
-
-    @property
-    def gain_db(self) -> float | None:
-        return self._gain
-
     def tune(self, freq_hz: float) -> None:
         if freq_hz > self.max_freq_hz:
             raise SourceError(f"{self.name}: {freq_hz / 1e6:.1f} MHz is above the {self.tuner} tuner's "

@@ -382,15 +382,22 @@ def _node(t: _Table) -> Node:
     return node
 
 
+def read_toml(path: Path, error: type[SensorError], what: str) -> dict:
+    """A TOML file's tables, or ``error`` with one line naming the file."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{path}: no such {what}") from None
+    except UnicodeDecodeError:
+        raise error(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: not valid TOML ({exc})") from None
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and check a scenario file; every problem is one ScenarioError line naming the key."""
     p = Path(path)
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(f"{p}: no such scenario file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{p}: not valid TOML ({exc})") from None
+    data = read_toml(p, ScenarioError, "scenario file")
     head = _Table(p, "scenario", data.get("scenario", {}))
     start_text = head.get("start", str)
     try:

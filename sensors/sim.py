@@ -232,18 +232,6 @@ class SimSource(Source):
         return cls(load_scenario(path), node_id, sample_rate=sample_rate)
 
     @property
-    def sample_rate(self) -> float:
-        return self._rate
-
-    @property
-    def center_freq(self) -> float:
-        return self._center
-
-    @property
-    def gain_db(self) -> float | None:
-        return self._gain
-
-    @property
     def time_s(self) -> float:
         """Scenario time of the next sample."""
         return self._t

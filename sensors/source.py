@@ -31,18 +31,23 @@ class Source(abc.ABC):
     #: The only centre frequencies :meth:`tune` accepts (a replay of per-hop recordings); None: any.
     fixed_freqs: tuple[float, ...] | None = None
 
-    @property
-    @abc.abstractmethod
-    def sample_rate(self) -> float: ...
+    # Implementations keep their state in these three; the properties below read them.
+    _rate: float
+    _center: float
+    _gain: float | None = None
 
     @property
-    @abc.abstractmethod
-    def center_freq(self) -> float: ...
+    def sample_rate(self) -> float:
+        return self._rate
+
+    @property
+    def center_freq(self) -> float:
+        return self._center
 
     @property
     def gain_db(self) -> float | None:
         """The tuner gain in use; None while the AGC is on."""
-        return None
+        return self._gain
 
     @abc.abstractmethod
     def tune(self, freq_hz: float) -> None: ...
