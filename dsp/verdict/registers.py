@@ -138,20 +138,16 @@ class _Row:
 
     def number(self, name: str, cast: Callable = float, lo: float = -math.inf, hi: float = math.inf,
                optional: bool = False, expected: str | None = None):
+        """The field as ``cast`` (int or float) within [lo, hi]; None when empty and ``optional``."""
         raw = self.text(name)
-        want = expected or f"a number in {lo:g}..{hi:g}"
-        if not raw:
-            if optional:
-                return None
-            raise self.fail(name, want)
+        if not raw and optional:
+            return None
         try:
-            value = cast(float(raw)) if cast is int and "." in raw else cast(raw)
+            value = cast(raw)
         except ValueError:
-            raise self.fail(name, want) from None
-        if cast is int and "." in raw and float(raw) != value:
-            raise self.fail(name, want)
-        if not (lo <= value <= hi) or (isinstance(value, float) and not math.isfinite(value)):
-            raise self.fail(name, want)
+            value = None
+        if value is None or not math.isfinite(value) or not lo <= value <= hi:
+            raise self.fail(name, expected or f"a number in {lo:g}..{hi:g}")
         return value
 
     def digits(self, name: str, lengths: tuple[int, ...]) -> str:

@@ -71,3 +71,9 @@ def test_bad_position_is_refused(capsys):
     with pytest.raises(SystemExit) as exc:
         main(["check", "fm", "x", "--register", "r.csv", "--at", "91,0"])
     assert exc.value.code == 2 and "LAT,LON" in capsys.readouterr().err
+
+
+def test_table_escapes_control_characters_of_decoded_text():
+    from foxhunt.commands.check import printable
+    assert printable('PS "\x1b[2JEVIL\x00" ok') == 'PS "\\x1b[2JEVIL\\x00" ok'
+    assert printable("Café 98.7") == "Café 98.7"

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -75,9 +76,9 @@ def test_vf_call6_against_a_regulator_register(vf_ctx):
     head = "operator,mcc,mnc,lac,cell_id,arfcn,bsic,lat,lon\n" + "".join(
         f"Vodafone,262,02,{c.lac},{c.cell_id},,,{c.lat},{c.lon}\n" for c in ctx.cell_register.of_plmn("262", "02"))
     licensed = parse_cell_register(head + "Vodafone,262,02,318,11225,725,48,52.53,13.42\n", "bnetza.csv")
-    assert judge(cell, VerdictContext(**{**ctx.__dict__, "cell_register": licensed}), GSM_RULES).reasons == ()
+    assert judge(cell, dataclasses.replace(ctx, cell_register=licensed), GSM_RULES).reasons == ()
     moved = parse_cell_register(head + "Vodafone,262,02,318,11225,730,48,52.53,13.42\n", "bnetza.csv")
-    v = judge(cell, VerdictContext(**{**ctx.__dict__, "cell_register": moved}), GSM_RULES)
+    v = judge(cell, dataclasses.replace(ctx, cell_register=moved), GSM_RULES)
     assert v.klass == ROGUE and v.reasons[0].rule == "gsm.identity_clone"
     assert "has it on ARFCN 730" in v.reasons[0].text and "this one sends ARFCN 725" in v.reasons[0].text
 
