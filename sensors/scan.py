@@ -51,8 +51,10 @@ class HopResult:
                 "dwell_s": round(self.dwell_s, 6), "gain_db": self.gain_db}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Capture:
+    """One hop's samples as read, stamped with the time of the first and the antenna's position."""
+
     samples: np.ndarray
     start: float
     position: Position | None
