@@ -78,6 +78,8 @@ def create_app(config: Settings | dict | None = None, *, start_worker: bool | No
     from webmap.web import web
     app.register_blueprint(api)
     app.register_blueprint(web)
+    from webmap.map_views import register as register_map_views   # map, cases, exports (issue 9)
+    register_map_views(app)
     app.before_request(check_csrf)
     app.jinja_env.globals.update(csrf_token=csrf_token, current_user=current_user)
 
