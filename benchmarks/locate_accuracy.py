@@ -117,6 +117,23 @@ def mirror_test(n: int, seed: int) -> None:
     print(f"truth AND its mirror image inside the 95 % region: {both}/{n};  truth outside (confident wrong): {wrong}/{n}")
 
 
+def asymptotic_check(n: int, seed: int) -> None:
+    """Where the CRLB is a fair yardstick (many places, moderate shadowing): is the estimator efficient?"""
+    ratios, inside = [], 0
+    for i in range(n):
+        rng = np.random.default_rng(seed * 3571 + i)
+        tx = Transmitter(rng.uniform(-500, 500), rng.uniform(-500, 500), 10.0, rng.uniform(2.7, 3.6))
+        x, y = fixed_stations(rng, 40, 2000.0)
+        sc = observe(rng, tx, np.repeat(x, 5), np.repeat(y, 5), channel=Channel(shadowing_db=3.0))
+        sol = solve(sc.readings, frame=sc.frame)
+        ratios.append(np.hypot(sol.theta[0] - tx.x, sol.theta[1] - tx.y) / true_bound(sc))
+        inside += sol.region.geometry.covers(shapely.Point(tx.x, tx.y))
+    r = np.array(ratios)
+    print(f"\n== asymptotic check: 40 fixed stations, 3 dB shadowing, {n} runs ==")
+    print(f"median e/√B {np.median(r):.2f} (efficient: 0.83), fail% {100 * np.mean(r > 3):.1f}, "
+          f"cover95 {100 * inside / n:.1f}%")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="20 scenarios per kind instead of 70")
@@ -127,6 +144,7 @@ def main() -> None:
     summarise(run_battery(n, args.seed, outliers=False), "clean")
     summarise(run_battery(n, args.seed, outliers=True), "10 % of readings shifted ±20 dB")
     mirror_test(6 if args.quick else 20, args.seed)
+    asymptotic_check(10 if args.quick else 40, args.seed)
     print(f"\nwall time {time.perf_counter() - t0:.1f} s")
 
 

@@ -69,7 +69,7 @@ def information_gain(solution: Solution, cx: np.ndarray, cy: np.ndarray, seed: i
     mu = p0 + n * log_distance(np.asarray(cx, float)[:, None] - hx, np.asarray(cy, float)[:, None] - hy)
     mean = mu @ w
     var = ((mu - mean[:, None]) ** 2) @ w
-    noise2 = solution.scale2 * lik.noise.shadowing_db ** 2 + lik.sites.fading_db ** 2
+    noise2 = lik.scale2 * solution.scale2 * (lik.noise.shadowing_db ** 2 + lik.sites.fading_db ** 2)
     return 0.5 * np.log2(1.0 + var / noise2)
 
 

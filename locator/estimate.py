@@ -28,6 +28,8 @@ COARSE = 48
 BASINS = 4
 ZOOM = 16
 ROBUST_ROUNDS = 3
+RESCALE_ROUNDS = 4
+MIN_DOF_RESCALE = 8
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,7 +39,7 @@ class Solution:
     frame: LocalFrame
     theta: np.ndarray            # x, y (m), P0 (dBm at 1 m), n
     q_min: float
-    scale2: float                # fitted shadowing² / assumed shadowing²
+    scale2: float                # residual noise power relative to the likelihood's (≈ 1 once rescaled)
     dof: float
     likelihood: Likelihood
     region: RegionXY
@@ -66,7 +68,7 @@ def solve(readings: Readings, *, noise: NoiseModel = NoiseModel(), prior: Expone
     if not isinstance(readings, Readings):
         raise LocatorError(f"readings: expected locator.readings.Readings, got {type(readings).__name__}")
     if len(readings) < 2:
-        raise LocatorError(f"readings: {len(readings)} reading(s) of target {readings.target!r}; "
+        raise LocatorError(f"readings: {len(readings)} reading{'s' * (len(readings) != 1)}; "
                            "at least 3 from distinct positions are needed")
     if not 0.5 <= level < 1.0:
         raise LocatorError(f"level: expected 0.5..1, got {level}")
@@ -91,6 +93,15 @@ def solve(readings: Readings, *, noise: NoiseModel = NoiseModel(), prior: Expone
             break
         lik = lik2
         theta, q_min = _global_fit(lik, search)
+    # Weigh the data against the exponent prior at the noise level they show, not the assumed one
+    # (the joint MAP over the scale); with too few places the assumed level is kept.
+    for _ in range(RESCALE_ROUNDS):
+        dof_raw = lik.n_sites - lik.n_rejected - 4
+        if dof_raw < MIN_DOF_RESCALE:
+            break
+        lik = lik.rescaled(float(np.clip(lik.scale2 * lik.data_misfit(theta) / dof_raw, 1e-10, 100.0)))
+        res = least_squares(lik.residuals, theta, lik.jacobian, method="lm", x_scale=[10.0, 10.0, 5.0, 0.3])
+        theta, q_min = res.x, float(res.fun @ res.fun)
     scale2, dof = scale_estimate(q_min, lik.n_sites - lik.n_rejected)
     delta = threshold(scale2, dof, level)
 
@@ -112,7 +123,8 @@ def solve(readings: Readings, *, noise: NoiseModel = NoiseModel(), prior: Expone
             region = contour(lik, start, search, q_min, delta, scale2, (theta[0], theta[1]))
 
     u = ~sites.censored
-    cov = site_covariance(sites, noise) * scale2
+    cov = site_covariance(sites, noise) * (lik.scale2 * scale2)
+    cov[np.diag_indices_from(cov)] *= lik.inflation            # rejected sites carry no information
     bound = position_bound(fisher_information(theta, sites.x[u], sites.y[u], cov, prior.sd))
     fix = _make_fix(readings, frame, theta, region, bound.rms_m, lik, scale2)
     return Solution(frame, theta, q_min, scale2, dof, lik, region, search, bound.cov_xy, fix)
@@ -159,4 +171,4 @@ def _make_fix(readings: Readings, frame: LocalFrame, theta: np.ndarray, region: 
         modes=tuple(modes), region_bounded=region.bounded, moving=False,
         n_sites=lik.n_sites, n_censored=int(readings.censored.sum()),
         n_downweighted=lik.n_rejected,
-        shadowing_db=float(lik.noise.shadowing_db * np.sqrt(scale2)))
+        shadowing_db=float(lik.noise.shadowing_db * np.sqrt(lik.scale2 * scale2)))

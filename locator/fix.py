@@ -43,7 +43,7 @@ class Fix:
 
     def region_geojson(self) -> dict:
         """The region as a GeoJSON geometry (Polygon, or MultiPolygon when there are several modes)."""
-        return shapely.geometry.mapping(shapely.set_precision(self.region, 1e-7))
+        return shapely.geometry.mapping(shapely.transform(self.region, lambda c: c.round(7)))
 
     def to_json(self) -> dict:
         """INTERFACES.md keys first, then the extras; plain JSON types."""

@@ -98,6 +98,8 @@ def aggregate(x: np.ndarray, y: np.ndarray, power: np.ndarray, censored: np.ndar
 def group_index(*columns: np.ndarray) -> np.ndarray:
     """0..k−1 labels of the distinct rows of equal-length columns (a 1-D unique: much faster than axis=0)."""
     key = np.zeros(len(columns[0]), np.int64)
+    if key.size == 0:
+        return key
     for col in columns:
         _, code = np.unique(np.asarray(col), return_inverse=True)
         key = key * (int(code.max()) + 1) + code.ravel()
@@ -135,19 +137,29 @@ class Likelihood:
     white: np.ndarray           # L⁻¹ for the lower Cholesky factor L of the uncensored sites' covariance
     yw: np.ndarray              # whitened powers
     onew: np.ndarray            # whitened ones (the P0 regressor)
+    scale2: float = 1.0         # the whole covariance is scaled by this (fitted / assumed noise power)
 
     @classmethod
     def build(cls, sites: Sites, noise: NoiseModel, prior: ExponentPrior,
-              inflation: np.ndarray | None = None) -> "Likelihood":
+              inflation: np.ndarray | None = None, scale2: float = 1.0) -> "Likelihood":
         u = ~sites.censored
         if u.sum() < 3:
             raise LocatorError(f"readings: {int(u.sum())} distinct positions above the floor; "
                                "at least 3 are needed to locate")
-        cov = site_covariance(sites, noise)
+        cov = site_covariance(sites, noise) * scale2
         infl = np.ones(int(u.sum())) if inflation is None else inflation
         cov[np.diag_indices_from(cov)] *= infl
         white = solve_triangular(np.linalg.cholesky(cov), np.eye(cov.shape[0]), lower=True)
-        return cls(sites, noise, prior, infl, white, white @ sites.power[u], white.sum(axis=1))
+        return cls(sites, noise, prior, infl, white, white @ sites.power[u], white.sum(axis=1), scale2)
+
+    def rescaled(self, scale2: float) -> "Likelihood":
+        """The same likelihood with the noise power set to ``scale2`` × the assumed one."""
+        return Likelihood.build(self.sites, self.noise, self.prior, self.inflation, scale2)
+
+    def data_misfit(self, theta: np.ndarray) -> float:
+        """The whitened data term of Q at θ (without the prior and the censored sites)."""
+        r = self.residuals(theta)[:self.n_sites]
+        return float(r @ r)
 
     @property
     def n_sites(self) -> int:
@@ -155,7 +167,7 @@ class Likelihood:
 
     @property
     def censored_sd(self) -> float:
-        return float(np.hypot(self.noise.shadowing_db, self.sites.fading_db))
+        return float(np.hypot(self.noise.shadowing_db, self.sites.fading_db) * np.sqrt(self.scale2))
 
     def profile(self, gx: np.ndarray, gy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Q, P0 and n at candidate positions, P0 and n profiled out in closed form (n under its prior).
@@ -251,7 +263,7 @@ class Likelihood:
             return self
         z = self.conditional_z(theta, scale2)
         infl = np.where(np.abs(z) > self.noise.outlier_z, OUTLIER_INFLATION, self.inflation)
-        return Likelihood.build(self.sites, self.noise, self.prior, infl)
+        return Likelihood.build(self.sites, self.noise, self.prior, infl, self.scale2)
 
 
 def _log_phi(z: np.ndarray) -> np.ndarray:

@@ -96,7 +96,7 @@ def contour(lik: Likelihood, start: Box, search: Box, q_min: float, delta: float
                   box.y0 - w * ("y0" in grow), box.y1 + w * ("y1" in grow)).grow(0.0, search)
     bounded = not any(edge[k] and at_limit[k] for k in edge)
     labels, n_parts = ndimage.label(inside, structure=np.ones((3, 3)))
-    mass = np.exp(-(q - q_min) / (2.0 * scale2)) * inside
+    mass = np.where(inside, np.exp(-np.maximum(q - q[inside].min(), 0.0) / (2.0 * scale2)), 0.0)
     total = mass.sum()
     modes = []
     parts = []

@@ -1,0 +1,84 @@
+import numpy as np
+import pytest
+from scipy.optimize._numdiff import approx_derivative
+
+from locator.likelihood import Likelihood, NoiseModel, aggregate, group_index, site_covariance
+from locator.pathloss import ExponentPrior
+
+
+def _lik(censored_every=0, seed=2):
+    rng = np.random.default_rng(seed)
+    x = np.repeat(rng.uniform(-2000, 2000, 30), 3) + rng.normal(0, 1, 90)
+    y = np.repeat(rng.uniform(-2000, 2000, 30), 3) + rng.normal(0, 1, 90)
+    p = 10 - 32 * np.log10(np.hypot(x - 100, y + 50) + 10) + rng.normal(0, 6, 90)
+    cens = np.zeros(90, bool)
+    if censored_every:
+        cens[::censored_every] = True
+        p = np.where(cens, -90.0, p)
+    noise = NoiseModel()
+    return Likelihood.build(aggregate(x, y, p, cens, noise), noise, ExponentPrior(3.1, 0.5))
+
+
+@pytest.mark.parametrize("censored_every", [0, 4])
+def test_profile_equals_the_full_objective_at_the_profiled_powers(censored_every):
+    lik = _lik(censored_every)
+    gx, gy = np.array([0.0, 300.0, -900.0]), np.array([0.0, -400.0, 700.0])
+    q, p0, n = lik.profile(gx, gy)
+    for k in range(3):
+        r = lik.residuals(np.array([gx[k], gy[k], p0[k], n[k]]))
+        assert q[k] == pytest.approx(r @ r, rel=1e-9)
+        # and (P0, n) really minimise it: nudging them only increases Q
+        for d in ([0.3, 0], [-0.3, 0], [0, 0.02], [0, -0.02]):
+            r2 = lik.residuals(np.array([gx[k], gy[k], p0[k] + d[0], n[k] + d[1]]))
+            assert r2 @ r2 > q[k]
+
+
+def test_jacobian_matches_finite_differences_with_censored_sites():
+    lik = _lik(4)
+    theta = np.array([150.0, -20.0, 12.0, 3.3])
+    np.testing.assert_allclose(lik.jacobian(theta), approx_derivative(lik.residuals, theta), atol=1e-6, rtol=1e-5)
+
+
+def test_aggregate_groups_repeats_at_one_place_and_estimates_their_fading():
+    rng = np.random.default_rng(0)
+    x = np.repeat(np.array([0.0, 500.0, 1000.0, 0.0]), 50)
+    y = np.repeat(np.array([0.0, 0.0, 0.0, 800.0]), 50)
+    p = np.repeat(np.array([-50.0, -60.0, -70.0, -65.0]), 50) + rng.normal(0, 3.0, 200)
+    sites = aggregate(x, y, p, np.zeros(200, bool), NoiseModel())
+    assert len(sites.x) == 4 and np.all(sites.count == 50)
+    assert sites.fading_db == pytest.approx(3.0, rel=0.15)
+    np.testing.assert_allclose(np.sort(sites.power), [-70, -65, -60, -50], atol=1.5)
+
+
+def test_censored_readings_are_grouped_on_the_coarser_grid():
+    x = np.arange(0.0, 200.0, 10.0)
+    cens = np.ones(20, bool)
+    sites = aggregate(x, np.zeros(20), np.full(20, -100.0), cens, NoiseModel(censored_site_m=100.0))
+    assert sites.censored.all() and len(sites.x) == 2
+
+
+def test_site_covariance_is_exponential_in_distance():
+    x = np.array([0.0, 50.0, 500.0, 2000.0])
+    y = np.zeros(4)
+    sites = aggregate(x, y, np.zeros(4), np.zeros(4, bool), NoiseModel())
+    cov = site_covariance(sites, NoiseModel(shadowing_db=6.0, decorrelation_m=50.0))
+    order = np.argsort(sites.x)
+    cov = cov[np.ix_(order, order)]
+    assert cov[0, 1] == pytest.approx(36 * np.exp(-1.0))
+    assert cov[0, 3] < 1e-10 * 36 and cov[0, 0] > 36
+
+
+def test_a_site_far_off_the_model_is_rejected_by_its_leave_one_out_residual():
+    lik = _lik()
+    theta = np.array([100.0, -50.0, 10.0, 3.2])
+    power = lik.sites.power.copy()
+    power[5] += 40.0
+    sites = type(lik.sites)(lik.sites.x, lik.sites.y, power, lik.sites.count, lik.sites.censored,
+                            lik.sites.fading_db, lik.sites.of_reading)
+    bad = Likelihood.build(sites, lik.noise, lik.prior).reweighted(theta, 1.0)
+    assert bad.n_rejected >= 1 and bad.inflation[5] > 1
+
+
+def test_group_index_labels_distinct_rows():
+    g = group_index(np.array([1, 1, 2, 2, 1]), np.array([5, 6, 5, 5, 5]))
+    assert g[0] == g[4] and g[2] == g[3] and len(set(g)) == 3

@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+
+from locator.errors import LocatorError
+from locator.geodesy import LocalFrame
+from locator.pathloss import mean_power
+from locator.readings import Readings
+from locator.simulate import ORIGIN, fixed_stations, shadowing_field
+from locator.tracking import motion_test, track
+
+
+def _stations_hearing(tx_x, seed=5):
+    """12 stations, 30 rounds 20 s apart; the transmitter's east coordinate per round is tx_x(t)."""
+    rng = np.random.default_rng(seed)
+    fx, fy = fixed_stations(rng, 12, 2000.0)
+    x, y = np.tile(fx, 30), np.tile(fy, 30)
+    t = np.repeat(np.arange(30.0) * 20.0, 12)
+    p = (mean_power(10.0, 3.2, x - tx_x(t), y - 100.0) + shadowing_field(rng, x, y, 6.0, 50.0)
+         + 2.0 * rng.standard_normal(x.size))
+    frame = LocalFrame(*ORIGIN)
+    lat, lon = frame.to_latlon(x, y)
+    nodes = np.array([f"n{i % 12}" for i in range(x.size)], object)
+    return frame, Readings.of(t + 1.7e9, nodes, lat, lon, 955e6, p, None, "car")
+
+
+def test_static_target_is_not_flagged_moving_and_a_moving_one_is():
+    _, static = _stations_hearing(lambda t: np.zeros_like(t))
+    _, moving = _stations_hearing(lambda t: -800.0 + 2.5 * t)
+    s, m = motion_test(static), motion_test(moving)
+    assert s.moving is False and s.p_value > 0.01
+    assert m.moving is True and m.rms_change_db > 3.0 and m.n_places == 12
+
+
+def test_a_single_drive_cannot_tell_and_says_so():
+    frame = LocalFrame(*ORIGIN)
+    lat, lon = frame.to_latlon(np.arange(50.0) * 10.0, np.zeros(50))
+    r = Readings.of(np.arange(50.0), "van", lat, lon, 955e6, np.linspace(-60, -80, 50))
+    assert motion_test(r).moving is None
+
+
+def test_track_follows_a_car_driving_east():
+    frame, r = _stations_hearing(lambda t: -800.0 + 2.5 * t)
+    pts = track(r, window_s=200.0, step_s=100.0, frame=frame)
+    x = np.array([frame.to_xy(p.lat, p.lon)[0] for p in pts])
+    t = np.array([p.timestamp for p in pts]) - 1.7e9
+    truth = -800.0 + 2.5 * t
+    assert len(pts) >= 4
+    assert np.median(np.abs(x - truth)) < 200.0
+    assert x[-1] - x[0] > 500.0                       # it really moved east
+    assert 45.0 < pts[-1].heading_deg < 135.0
+
+
+def test_track_rejects_bad_windows():
+    frame, r = _stations_hearing(lambda t: np.zeros_like(t))
+    with pytest.raises(LocatorError, match="window_s"):
+        track(r, window_s=0.0)

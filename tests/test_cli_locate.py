@@ -1,0 +1,63 @@
+"""``foxhunt locate``: JSON shape per INTERFACES.md, GeoJSON output, and one clear line for bad CSV."""
+
+import json
+from pathlib import Path
+
+import pytest
+import shapely
+
+from foxhunt.cli import main
+
+VEC = Path(__file__).resolve().parent / "vectors" / "locator"
+HEADER = "timestamp,node_id,lat,lon,freq_hz,power_dbm\n"
+ROW = "1700000000,n1,31.23,121.47,955200000,-70.5\n"
+
+
+def test_json_shape_and_truth_inside_the_regions(capsys, tmp_path):
+    out_geo = tmp_path / "regions.geojson"
+    assert main(["locate", str(VEC / "two_targets.csv"), "--json", "--geojson", str(out_geo)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    truth = json.loads((VEC / "two_targets.truth.json").read_text())
+    assert list(doc) == ["targets"]
+    assert sorted(t["target"] for t in doc["targets"]) == sorted(truth)
+    for t in doc["targets"]:
+        assert list(t)[:8] == ["target", "lat", "lon", "tx_power_dbm", "radius_95_m", "region", "n_readings",
+                               "path_loss_exponent"]
+        assert isinstance(t["lat"], float) and isinstance(t["n_readings"], int) and t["radius_95_m"] > 0
+        lat, lon = truth[t["target"]]
+        assert shapely.geometry.shape(t["region"]).covers(shapely.Point(lon, lat))
+    geo = json.loads(out_geo.read_text())
+    assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 2
+
+
+def test_table_output(capsys):
+    assert main(["locate", str(VEC / "two_targets.csv")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("target") and len(out) == 3 and "gsm-955.2" in out[1] + out[2]
+
+
+@pytest.mark.parametrize("content,message", [
+    ("", "empty file"),
+    ("timestamp,node_id,lat,lon,freq_hz\n" + "1,n,1,1,1\n", "missing column power_dbm"),
+    (HEADER + "1700000000,n1,31.23,121.47,955200000,strong\n", ":2: field power_dbm: expected power in dBm"),
+    (HEADER + ROW + "1700000001,n1,95.0,121.47,955200000,-70\n", ":3: field lat: expected latitude"),
+    (HEADER + "yesterday,n1,31.23,121.47,955200000,-70\n", ":2: field timestamp"),
+    (HEADER + "1700000000,,31.23,121.47,955200000,-70\n", ":2: field node_id: empty"),
+    (HEADER + "1700000000,n1,31.23,121.47,955200000\n", ":2: 5 fields, expected 6"),
+    ("timestamp,node_id,lat,lon,freq_hz,power_dbm,powr\n", "unknown column 'powr'"),
+    (HEADER, "no readings"),
+    (HEADER + ROW, "target 955.2000MHz: readings: 1 reading;"),
+    (HEADER + ROW * 3 + ROW.replace("121.47", "121.48") * 3, "target 955.2000MHz: readings: 2 distinct positions"),
+])
+def test_bad_csv_is_one_clear_line_and_exit_2(tmp_path, capsys, content, message):
+    f = tmp_path / "r.csv"
+    f.write_text(content)
+    assert main(["locate", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("foxhunt: error: ") and str(f) in err
+    assert message in err
+
+
+def test_missing_file_is_exit_2(tmp_path, capsys):
+    assert main(["locate", str(tmp_path / "absent.csv")]) == 2
+    assert "absent.csv" in capsys.readouterr().err
