@@ -67,9 +67,10 @@ def decode_fm(x: np.ndarray, sample_rate: float, center_freq: float) -> tuple[li
 
 
 def channel_peaks(x: np.ndarray, sample_rate: float, center_freq: float, band: str,
-                  lo_hz: float, hi_hz: float) -> list[Peak]:
+                  lo_hz: float, hi_hz: float) -> tuple[list[Peak], float]:
     """Raster channels of ``band`` with centres in [lo_hz, hi_hz] whose power stands
-    :data:`PEAK_THRESHOLD_DB` above the noise floor integrated over the same bandwidth."""
+    :data:`PEAK_THRESHOLD_DB` above the noise floor integrated over the same bandwidth, and that
+    floor (dBFS per Hz) — what a channel with nothing in it reads."""
     step, first, bw = _RASTER[band]
     psd = welch_psd(x, sample_rate, nfft=4096 if bw >= 100e3 else 16384)
     floor = psd.noise_floor()
@@ -91,7 +92,7 @@ def channel_peaks(x: np.ndarray, sample_rate: float, center_freq: float, band: s
             out.append(Peak(fc, bw, 10 * math.log10(power), snr))
     if band in ("gsm900", "dcs1800"):
         out = [p for p in out if downlink_hz_to_arfcn(p.freq_hz) is not None]
-    return _local_maxima(out, step)
+    return _local_maxima(out, step), 10 * math.log10(max(floor, 1e-30))
 
 
 def _local_maxima(peaks: list[Peak], step: float) -> list[Peak]:

@@ -156,37 +156,62 @@ def _finite(obj):
     return obj
 
 
-def observations(result: HopResult, full_scale_dbm: float | None, fallback: Position | None) -> list[Observation]:
+#: How far a detection may sit from a known target's frequency and still be that target.
+_SAME_TARGET_HZ = {"gsm": 20e3, "fm": 20e3, "air": 5e3}
+_BANDWIDTH_HZ = {"gsm": 200e3, "fm": 200e3, "air": 25e3}
+
+
+def _target_band(band: str) -> str:
+    return "gsm" if band in ("gsm900", "dcs1800") else band
+
+
+def observations(result: HopResult, full_scale_dbm: float | None, fallback: Position | None,
+                 known: dict[str, float] | None = None) -> list[Observation]:
     """The wire observations of one hop: decoded cells/stations, and power readings for the
-    locator (only with a calibrated, manual gain: ``full_scale_dbm`` at the hop's gain)."""
+    locator (only with a calibrated, manual gain: ``full_scale_dbm`` at the hop's gain).
+
+    ``known`` (target key → frequency) lists targets seen before; one of them inside this hop's
+    slice and not detected now gets a floor reading (the noise floor in its channel: an upper
+    bound on its power here, which the locator uses as a censored reading).
+    """
     hop = HopInfo(result.center_freq, result.sample_rate, result.gain_db, result.dwell_s, result.hop.band)
     pos = result.position or fallback
     t = result.start
     out: list[Observation] = []
     fs_dbm = None if full_scale_dbm is None or result.gain_db is None else full_scale_dbm - result.gain_db
 
-    def power(freq: float, dbfs: float | None, bw: float, band: str, related: float | None = None):
+    def power(freq: float, dbfs: float | None, band: str, related: float | None = None, floor: bool = False,
+              target: str | None = None):
         if fs_dbm is None or dbfs is None or not math.isfinite(dbfs):
             return
-        payload = {"freq_hz": float(freq), "power_dbm": round(dbfs + fs_dbm, 2), "target": power_target(band, freq),
-                   "floor": False, "bandwidth_hz": bw, "power_dbfs": round(float(dbfs), 2)}
+        payload = {"freq_hz": float(freq), "power_dbm": round(dbfs + fs_dbm, 2),
+                   "target": target or power_target(band, freq), "floor": floor,
+                   "bandwidth_hz": _BANDWIDTH_HZ[band], "power_dbfs": round(float(dbfs), 2)}
         if related is not None:
             payload["related_to_hz"] = float(related)
         out.append(Observation("power", t, pos, hop, payload))
 
     for c in result.cells:
         out.append(Observation("gsm_cell", t, pos, hop, _finite(c)))
-        power(c["freq_hz"], c.get("power_dbfs"), 200e3, "gsm")
+        power(c["freq_hz"], c.get("power_dbfs"), "gsm")
     for s in result.stations:
         out.append(Observation("fm_station", t, pos, hop, _finite(s)))
-        power(s["freq_hz"], s.get("power_dbfs"), 200e3, "fm")
+        power(s["freq_hz"], s.get("power_dbfs"), "fm")
     for s in result.spurious:
-        power(s["freq_hz"], s.get("power_dbfs"), 25e3, "air" if s["freq_hz"] >= 108e6 else "fm", s.get("related_to_hz"))
+        power(s["freq_hz"], s.get("power_dbfs"), "air" if s["freq_hz"] >= 108e6 else "fm", s.get("related_to_hz"))
     if result.hop.band == "air":
         seen = {round(s["freq_hz"] / 25e3) for s in result.spurious}
         for p in result.peaks:
             if round(p.freq_hz / 25e3) not in seen:
-                power(p.freq_hz, p.power_dbfs, p.bandwidth_hz, "air")
+                power(p.freq_hz, p.power_dbfs, "air")
+    band = _target_band(result.hop.band)
+    if known and result.floor_dbfs_hz is not None:
+        detected = [o.payload["freq_hz"] for o in out if o.kind == "power"]
+        for target, freq in known.items():
+            if (target.startswith(band + "-") and result.hop.lo_hz <= freq < result.hop.hi_hz
+                    and all(abs(freq - f) > _SAME_TARGET_HZ[band] for f in detected)):
+                floor = result.floor_dbfs_hz + 10 * math.log10(_BANDWIDTH_HZ[band])
+                power(freq, floor, band, floor=True, target=target)
     return out
 
 
@@ -209,6 +234,8 @@ class Node:
         self.stop = threading.Event()
         self.started = time.time()
         self.hops_done = 0
+        #: Targets this node has detected (key → Hz): a later miss becomes a floor reading.
+        self.known_targets: dict[str, float] = {}
         self._hop_times: list[float] = []
         self._cpu_mark = (time.monotonic(), time.process_time())
 
@@ -230,7 +257,9 @@ class Node:
 
         try:
             for result in results(self.source, hops(), gps=self.gps, record_dir=self.cfg.record_dir):
-                obs = observations(result, self.full_scale_dbm, self.cfg.position)
+                obs = observations(result, self.full_scale_dbm, self.cfg.position, self.known_targets)
+                self.known_targets.update((o.payload["target"], o.payload["freq_hz"]) for o in obs
+                                          if o.kind == "power" and not o.payload["floor"])
                 pos = result.position or self.cfg.position
                 if pos is not None and pos.speed_m_s and result.start - last_position >= POSITION_EVERY_S:
                     obs.append(Observation("position", result.start, pos, None, {}))

@@ -43,8 +43,8 @@ class HopResult:
     stations: tuple[dict, ...] = ()
     spurious: tuple[dict, ...] = ()
     peaks: tuple[Peak, ...] = ()
+    floor_dbfs_hz: float | None = None  # the capture's noise floor, dBFS per Hz
     recording: Path | None = None
-    decoded: bool = True
 
     def hop_json(self) -> dict:
         return {"center_freq": self.center_freq, "sample_rate": self.sample_rate, "start": utc_text(self.start),
@@ -122,9 +122,9 @@ def analyse(cap: Capture, hop: PlannedHop, record_dir: Path | None = None) -> Ho
         if hop.band == "fm":
             stations = [s for s in st if hop.lo_hz <= s["freq_hz"] < hop.hi_hz]
         spurious = [s for s in sp if hop.lo_hz <= s["freq_hz"] < hop.hi_hz]
-    peaks = channel_peaks(cap.samples, fs, fc, hop.band, hop.lo_hz, hop.hi_hz)
+    peaks, floor = channel_peaks(cap.samples, fs, fc, hop.band, hop.lo_hz, hop.hi_hz)
     return HopResult(hop, fc, fs, cap.gain_db, cap.start, cap.samples.size / fs, cap.position,
-                     tuple(cells), tuple(stations), tuple(spurious), tuple(peaks), recording)
+                     tuple(cells), tuple(stations), tuple(spurious), tuple(peaks), floor, recording)
 
 
 def results(source: Source, hops: Iterable[PlannedHop], *, gps=None, record_dir: Path | None = None,

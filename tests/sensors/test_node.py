@@ -12,12 +12,14 @@ import time
 from pathlib import Path
 
 import jsonschema
+import numpy as np
 import pytest
 
 from sensors.decoders import Peak
 from sensors.node import ConfigError, Node, load_config, observations
 from sensors.plan import PlannedHop
 from sensors.scan import HopResult
+from sensors.sim import SimSource
 from sensors.spool import Spool
 from sensors.wire import Position, batch_body
 from tests.sensors.stub_station import StubStation
@@ -60,11 +62,17 @@ def test_observations_of_a_hop_follow_the_wire_schema():
     pos = Position(31.19, 121.43, speed_m_s=0.0, fix="surveyed", source="config")
     spur = {"freq_hz": 121.5e6, "power_dbfs": -70.0, "related_to_hz": 98.7e6}
     res = HopResult(hop, 121e6, 2.4e6, 30.0, 1.79e9, 0.25, None, spurious=(spur,),
-                    peaks=(Peak(121.5e6, 25e3, -70.0, 20.0), Peak(120.1e6, 25e3, -80.0, 12.0)))
-    obs = observations(res, full_scale_dbm=0.0, fallback=pos)
-    assert [o.kind for o in obs] == ["power", "power"]
+                    peaks=(Peak(121.5e6, 25e3, -70.0, 20.0), Peak(120.1e6, 25e3, -80.0, 12.0)),
+                    floor_dbfs_hz=-150.0)
+    known = {"air-121.500": 121.5e6, "air-121.000": 121.0e6, "air-125.000": 125.0e6, "fm-98.7": 98.7e6}
+    obs = observations(res, full_scale_dbm=0.0, fallback=pos, known=known)
+    assert [o.kind for o in obs] == ["power"] * 3
     assert obs[0].payload["power_dbm"] == -100.0 and obs[0].payload["related_to_hz"] == 98.7e6
     assert obs[1].payload["target"] == "air-120.100" and obs[1].position == pos
+    # 121.000 was seen before and is in this hop's slice but silent now: a censored reading.
+    assert obs[2].payload == {"freq_hz": 121e6, "power_dbm": round(-150 + 10 * np.log10(25e3) - 30, 2),
+                              "target": "air-121.000", "floor": True, "bandwidth_hz": 25e3,
+                              "power_dbfs": round(-150 + 10 * np.log10(25e3), 2)}
     body = json.loads(batch_body("xh-xujiahui", [o.to_json() for o in obs], 1.79e9))
     jsonschema.validate(body, SCHEMA)
     assert observations(res, full_scale_dbm=None, fallback=pos) == []   # uncalibrated: no power readings
@@ -87,6 +95,12 @@ def test_simulated_node_posts_schema_valid_observations(tmp_path):
                              "observations": [o]}, SCHEMA)
     fm = next(o for o in station.stored.values() if o["kind"] == "fm_station")
     assert fm["payload"]["rds"]["pi"] == "C201" and fm["position"]["source"] == "sim"
+    # The calibrated reading matches what the simulated antenna received.
+    truth = SimSource.from_file(DEMO, "xh-xujiahui")
+    truth.tune(fm["hop"]["center_freq_hz"])
+    rx = next(h.rx_dbm for h in truth.heard() if h.key == "fm-879")
+    reading = next(o for o in station.stored.values() if o["kind"] == "power" and o["payload"]["target"] == "fm-87.9")
+    assert reading["payload"]["power_dbm"] == pytest.approx(rx, abs=1.0)
     assert Spool(tmp_path / "spool.db").depth() == 0
 
 
