@@ -10,7 +10,7 @@ recording's reader or a slice of an array).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,6 +37,8 @@ Reader = Callable[[int, int], np.ndarray]
 MAX_HALF_SPAN_HZ = 250e3
 #: A 99 % bandwidth below this is a carrier without FM programme (a CW tone, a dead carrier).
 MIN_STATION_BW_HZ = 10e3
+#: Weaker than this over 200 kHz of noise there is nothing to measure (nor to demodulate).
+MIN_STATION_SNR_DB = 3.0
 OFF_RASTER_HZ = 2e3
 #: A PI needs three agreeing groups (87.6 ms each) before it counts: shorter composites are not decoded.
 MIN_RDS_SECONDS = 0.5
@@ -50,7 +52,7 @@ class AnalysisOptions:
     block_s: float = 0.5
     deemphasis_us: float = 50.0
     audio_seconds: float = 30.0  # audio kept per station (evidence clip, AM correlation)
-    rds_seconds: float = 60.0  # composite kept per station for the RDS decoder
+    rds_seconds: float = 20.0  # composite kept per station for the RDS decoder (19 MB at 240 kHz)
     decode_rds: bool = True
     raster_band: object = FM_CHINA  # dsp.bands.Band of the broadcast raster
     other_carriers_hz: tuple[float, ...] = ()  # carriers seen in other captures (for SM.1009)
@@ -103,16 +105,16 @@ def analyse(read: Reader, n_samples: int, sample_rate: float, center_freq: float
             spur_em.append(e)
         else:
             obw = occupied_bandwidth(clean, floor, *span)
-            if obw is not None and obw >= MIN_STATION_BW_HZ:
+            if obw is not None and obw >= MIN_STATION_BW_HZ and e.snr_db >= MIN_STATION_SNR_DB:
                 station_em.append((e, span, obw))
     tracks = _track(read, n_samples, plan, [e.offset_hz for e, _, _ in station_em],
-                    [e.offset_hz for e in spur_em], options)
+                    [e.offset_hz for e in spur_em], _passbands(emissions, station_em, spur_em), options)
     stations = tuple(_station(center_freq, e, span, obw, clean, floor, t, options)
                      for (e, span, obw), t in zip(station_em, tracks[:len(station_em)]))
     audio = tuple(StationAudio(s.freq_hz, t.audio_rate, t.audio_clip())
                   for s, t in zip(stations, tracks[:len(station_em)]))
     carriers = [s.freq_hz for s in stations] + list(options.other_carriers_hz)
-    spurious = tuple(_spurious(center_freq, e, t, stations, audio, carriers)
+    spurious = tuple(_spurious(center_freq, e, t, audio, carriers)
                      for e, t in zip(spur_em, tracks[len(station_em):]))
     return FmAnalysis(sample_rate, center_freq, duration, stations, spurious, audio)
 
@@ -197,8 +199,20 @@ class _Track:
         return float(np.sqrt(max(self._env_sq / self._env_n - mean ** 2, 0.0)) / mean)
 
 
+def _passbands(emissions: list[Emission], station_em, spur_em) -> list[float]:
+    """Channel filter half-widths: 160 kHz, or less where a neighbour's sidebands would get in
+    (stop its carrier ± 60 kHz and keep ours; below 70 kHz the station's own peaks would go)."""
+    centres = np.array([e.offset_hz for e in emissions])
+    out = []
+    for e in [e for e, _, _ in station_em] + spur_em:
+        others = np.abs(centres - e.offset_hz)
+        nearest = others[others > 0].min() if np.any(others > 0) else np.inf
+        out.append(float(np.clip(nearest - 100e3, 70e3, 160e3)))
+    return out
+
+
 def _track(read: Reader, n: int, plan: ChannelPlan, station_offsets: list[float],
-           spur_offsets: list[float], opt: AnalysisOptions) -> list[_Track]:
+           spur_offsets: list[float], passbands: list[float], opt: AnalysisOptions) -> list[_Track]:
     tracks = [_Track(plan, opt, True) for _ in station_offsets] + [_Track(plan, opt, False) for _ in spur_offsets]
     offsets = station_offsets + spur_offsets
     if not tracks:
@@ -212,7 +226,7 @@ def _track(read: Reader, n: int, plan: ChannelPlan, station_offsets: list[float]
         x = read(max(lo, 0), min(hi, n) - max(lo, 0))
         if lo < 0 or hi > n:
             x = np.concatenate((np.zeros(max(0, -lo), np.complex64), x, np.zeros(max(0, hi - n), np.complex64)))
-        for t, z in zip(tracks, channelize(x, plan, offsets, start_index=s0, context=g)):
+        for t, z in zip(tracks, channelize(x, plan, offsets, start_index=s0, context=g, passbands_hz=passbands)):
             t.add(z)
     return tracks
 
@@ -258,31 +272,29 @@ def _station(fc: float, e: Emission, span: tuple[float, float], obw: float, psd:
         flags=tuple(flags))
 
 
-def _spurious(fc: float, e: Emission, t: _Track, stations: Iterable[FmStation],
-              audio: tuple[StationAudio, ...], carriers: list[float]) -> Spurious:
+def _spurious(fc: float, e: Emission, t: _Track, audio: tuple[StationAudio, ...],
+              carriers: list[float]) -> Spurious:
+    """Trace an aeronautical-band emission: the station whose audio its AM envelope carries (the
+    stronger evidence), and the harmonic or intermodulation formula its frequency fits."""
     freq = fc + e.offset_hz
     depth = t.am_depth()
-    best, best_corr = None, None
+    culprit, corr = None, None
     clip = t.audio_clip()
-    if depth > 0.02 and len(clip):
+    if depth > 0.02 and len(clip) and audio:
         max_lag = int(0.05 * t.audio_rate)
-        scored = [(audio_correlation(clip, a.samples, max_lag), a.freq_hz) for a in audio]
-        if scored:
-            best_corr, best = max(scored)
-            if best_corr < AM_MIN_CORRELATION:
-                best = None
+        corr, culprit = max((audio_correlation(clip, a.samples, max_lag), a.freq_hz) for a in audio)
+        if corr < AM_MIN_CORRELATION:
+            culprit = None
     relations = frequency_relations(freq, carriers, tolerance_hz=max(5e3, 0.05 * e.width_hz))
-    if relations:
-        r = relations[0]
-        if best is not None and best in r.sources_hz:
-            mech = r.mechanism
-        elif best is not None:
-            mech = "am-audio"
-        else:
-            mech, best = r.mechanism, r.sources_hz[0]
-        sources = r.sources_hz if mech == r.mechanism else (best,)
+    if culprit is not None:
+        rel = next((r for r in relations if culprit in r.sources_hz), None)
     else:
-        mech = "am-audio" if best is not None else None
-        sources = (best,) if best is not None else ()
-    return Spurious(freq_hz=freq, power_dbfs=e.power_dbfs, related_to_hz=best, mechanism=mech,
-                    sources_hz=tuple(sources), correlation=best_corr, am_depth=depth, snr_db=e.snr_db)
+        rel = relations[0] if relations else None
+    if rel is not None:
+        mech, sources, related = rel.mechanism, rel.sources_hz, culprit or rel.sources_hz[0]
+    elif culprit is not None:
+        mech, sources, related = "am-audio", (culprit,), culprit
+    else:
+        mech, sources, related = None, (), None
+    return Spurious(freq_hz=freq, power_dbfs=e.power_dbfs, related_to_hz=related, mechanism=mech,
+                    sources_hz=tuple(sources), correlation=corr, am_depth=depth, snr_db=e.snr_db)

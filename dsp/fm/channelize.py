@@ -64,13 +64,15 @@ def _response(n: int, bin_hz: float, passband_hz: float, stopband_hz: float) -> 
 
 
 def channelize(x: np.ndarray, plan: ChannelPlan, offsets_hz, start_index: int = 0,
-               context: int = 0) -> list[np.ndarray]:
+               context: int = 0, passbands_hz=None) -> list[np.ndarray]:
     """Each station's complex baseband at ``plan.out_rate``, centred on its offset.
 
     ``x`` holds ``context`` samples of context before and after the block of interest (0: the
     block is the whole signal and is zero-padded). ``start_index`` is the absolute index of the
     block's first sample, so the mixing phase stays continuous from block to block. Returns one
     complex64 array of ``(len(x) − 2·context) // decimation`` samples per offset.
+    ``passbands_hz`` narrows a channel's filter (one value per offset, at most the plan's, the
+    transition kept as wide) where a neighbour sits closer than the plan allows for.
     """
     x = np.asarray(x)
     if x.ndim != 1 or not np.iscomplexobj(x):
@@ -97,12 +99,19 @@ def channelize(x: np.ndarray, plan: ChannelPlan, offsets_hz, start_index: int = 
     frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[::hop][:n_seg]
     spec = sfft.fft(frames, axis=1, workers=1)
     bin_hz = plan.sample_rate / n_fft
-    h = _response(_SEG_OUT, bin_hz, plan.passband_hz, plan.stopband_hz)
+    transition = plan.stopband_hz - plan.passband_hz
+    if passbands_hz is None:
+        passbands = np.full(len(offsets), plan.passband_hz)
+    else:
+        passbands = np.minimum(np.asarray(passbands_hz, dtype=np.float64), plan.passband_hz)
+        if passbands.shape != offsets.shape or not np.all(passbands > 0):
+            raise DspError(f"passbands_hz: expected {len(offsets)} positive widths, got {passbands_hz!r}")
     k = np.fft.fftfreq(_SEG_OUT, 1.0 / _SEG_OUT).astype(int)  # relative bins in FFT order
     out = []
     seg_starts = start_index - g + hop * np.arange(n_seg)
     t_out = d * np.arange(_GUARD_OUT, _SEG_OUT - _GUARD_OUT)  # sample index within a segment
-    for f in offsets:
+    for f, pb in zip(offsets, passbands):
+        h = _response(_SEG_OUT, bin_hz, float(pb), float(pb) + transition)
         c = int(round(f / bin_hz))
         y = sfft.ifft(spec[:, (c + k) % n_fft] * h, axis=1, workers=1)[:, _GUARD_OUT:_SEG_OUT - _GUARD_OUT]
         # Moving the spectrum by c bins mixes with a phase that restarts at each segment; put back
