@@ -12,8 +12,6 @@ import pytest  # noqa: E402
 
 from locator.simulate import Channel, Transmitter, drive, fixed_stations, observe  # noqa: E402
 
-NOISELESS = Channel(shadowing_db=0.0, fading_db=0.0, floor_dbm=-300.0)
-
 
 @pytest.fixture
 def fixed_scenario():

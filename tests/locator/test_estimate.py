@@ -8,7 +8,8 @@ from locator.estimate import solve
 from locator.likelihood import NoiseModel
 from locator.readings import Readings
 from locator.simulate import Channel, Transmitter, observe
-from tests.locator.conftest import NOISELESS
+
+NOISELESS = Channel(shadowing_db=0.0, fading_db=0.0, floor_dbm=-300.0)
 
 
 def _err(sol, sc):
