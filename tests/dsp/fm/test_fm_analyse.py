@@ -7,7 +7,7 @@ import pytest
 
 from dsp.errors import DspError
 from dsp.fm.analyse import AnalysisOptions, analyse, analyse_array
-from dsp.fm.tx import FmStationConfig, Programme
+from dsp.fm.tx import MPX_RATE, FmStationConfig, Programme, render_mpx
 from fm_synth import capture, rtl_impairments
 from sensors.recording import open_recording
 
@@ -116,3 +116,21 @@ def test_too_short_or_bad_input_is_a_dsp_error():
         analyse_array(np.zeros(100_000), FS, 98e6, OPT)
     with pytest.raises(DspError, match="sample_rate"):
         analyse_array(np.zeros(100_000, np.complex64), 200e3, 98e6, OPT)
+
+
+def test_neighbours_200_khz_apart_measured_apart():
+    a = FmStationConfig(programme=Programme("speech", seed=1), deviation_hz=50e3, seed=1)
+    b = FmStationConfig(programme=Programme("noise", level=0.3), deviation_hz=50e3, seed=2, stereo=False)
+    x = capture([(a, -100e3, -10.0), (b, 100e3, -10.0)], FS, 1_200_000, noise_dbfs_per_200k=-50)
+    res = analyse_array(x, FS, 98e6, AnalysisOptions(decode_rds=False))
+    assert [round(s.freq_hz / 1e3) for s in res.stations] == [97900, 98100]
+    truth = [np.percentile(np.abs(render_mpx(c, 0.0, MPX_RATE // 2)), 99.9) for c in (a, b)]
+    assert [s.deviation_p999_hz for s in res.stations] == pytest.approx(truth, rel=0.05)
+    assert [s.stereo for s in res.stations] == [True, False]
+
+
+def test_station_on_the_dc_spike_is_kept():
+    cfg = FmStationConfig(programme=Programme("speech", seed=4))
+    x = rtl_impairments(capture([(cfg, 0.0, -8.0)], FS, 480_000, noise_dbfs_per_200k=-50), dc=0.03)
+    (st,) = analyse_array(x, FS, 98e6, OPT).stations
+    assert abs(st.freq_hz - 98e6) < 1e3
