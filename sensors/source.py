@@ -81,7 +81,7 @@ def check_read_count(source: Source, n: int) -> int:
 def open_source(spec: str, *, sample_rate: float = 2.4e6, gain_db: float | None = None,
                 ppm: float = 0.0) -> Source:
     """``rtlsdr[:N]``, ``sigmf:PATH`` (a recording or a folder of per-hop recordings) or
-    ``sim:SCENARIO[:NODE]``."""
+    ``sim:SCENARIO[:NODE][@SECONDS]`` (the simulation clock starts SECONDS after the scenario start)."""
     kind, _, rest = spec.partition(":")
     if kind == "rtlsdr":
         from sensors.rtlsdr import RtlSdrSource
@@ -98,14 +98,20 @@ def open_source(spec: str, *, sample_rate: float = 2.4e6, gain_db: float | None 
             raise SourceError(f"--source {spec!r}: expected sigmf:PATH")
         return ReplaySource(rest)
     if kind == "sim":
+        from sensors.scenario import load_scenario
         from sensors.sim import SimSource
+        rest, at, t0 = rest.rpartition("@") if "@" in rest else (rest, "", "0")
+        try:
+            t0_s = float(t0)
+        except ValueError:
+            raise SourceError(f"--source {spec!r}: @{t0} is not a number of seconds") from None
         path, node = _split_scenario(rest)
         if not path:
-            raise SourceError(f"--source {spec!r}: expected sim:SCENARIO.toml[:NODE]")
-        src = SimSource.from_file(path, node, sample_rate=sample_rate)
+            raise SourceError(f"--source {spec!r}: expected sim:SCENARIO.toml[:NODE][@SECONDS]")
+        src = SimSource(load_scenario(path), node, sample_rate=sample_rate, t0_s=t0_s)
         src.set_gain(gain_db)
         return src
-    raise SourceError(f"--source {spec!r}: expected rtlsdr[:N], sigmf:PATH or sim:SCENARIO[:NODE]")
+    raise SourceError(f"--source {spec!r}: expected rtlsdr[:N], sigmf:PATH or sim:SCENARIO[:NODE][@SECONDS]")
 
 
 def _split_scenario(rest: str) -> tuple[str, str | None]:

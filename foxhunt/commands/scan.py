@@ -1,7 +1,7 @@
 """``foxhunt scan gsm|dcs|fm|air --source SPEC [--record DIR] [--json]``: one sweep of a band.
 
 SPEC is ``rtlsdr[:N]``, ``sigmf:PATH`` (a recording or a folder of per-hop recordings) or
-``sim:SCENARIO.toml[:NODE]``. Progress goes to stderr; the result is a table, or with ``--json``
+``sim:SCENARIO.toml[:NODE][@SECONDS]``. Progress goes to stderr; the result is a table, or with ``--json``
 the INTERFACES.md ``scan`` document (decode-shaped, merged over hops, plus ``hops`` and ``peaks``).
 """
 
@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "decoding every hop at the edge.")
     p.add_argument("band", choices=list(BANDS), help="gsm (E-GSM 925-960 MHz), dcs, fm (87-108 MHz), air (108-137 MHz)")
     p.add_argument("--source", required=True, metavar="SPEC",
-                   help="rtlsdr[:N], sigmf:PATH (recording or folder of hops) or sim:SCENARIO.toml[:NODE]")
+                   help="rtlsdr[:N], sigmf:PATH (recording or folder of hops) or sim:SCENARIO.toml[:NODE][@SECONDS]")
     p.add_argument("--record", metavar="DIR", help="also write every hop as a SigMF recording in DIR")
     p.add_argument("--json", action="store_true", help="the INTERFACES.md scan JSON instead of a table")
     p.add_argument("--rate", type=hertz, default=2.4e6, metavar="HZ", help="sample rate (default 2.4M)")

@@ -102,4 +102,4 @@ def test_scan_cli_bad_source_is_one_line(capsys):
     code, _, err = _cli(capsys, "scan", "gsm", "--source", "hackrf")
     assert code == 2
     assert err.strip().splitlines() == [
-        "foxhunt: error: --source 'hackrf': expected rtlsdr[:N], sigmf:PATH or sim:SCENARIO[:NODE]"]
+        "foxhunt: error: --source 'hackrf': expected rtlsdr[:N], sigmf:PATH or sim:SCENARIO[:NODE][@SECONDS]"]

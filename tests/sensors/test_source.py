@@ -33,6 +33,9 @@ def test_sim_spec_names_the_node_after_the_last_colon():
     src = open_source(f"sim:{DEMO}:van-01", sample_rate=2.4e6)
     assert isinstance(src, SimSource) and src.node.id == "van-01"
     assert open_source(f"sim:{DEMO}").node.id == "xh-xujiahui"     # the first node by default
+    assert open_source(f"sim:{DEMO}:van-01@600").time_s == 600.0
+    with pytest.raises(SourceError, match="@soon is not a number"):
+        open_source(f"sim:{DEMO}@soon")
 
 
 def test_replayed_hops_become_the_plan(tmp_path):
