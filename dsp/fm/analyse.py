@@ -56,6 +56,10 @@ class AnalysisOptions:
     decode_rds: bool = True
     raster_band: object = FM_CHINA  # dsp.bands.Band of the broadcast raster
     other_carriers_hz: tuple[float, ...] = ()  # carriers seen in other captures (for SM.1009)
+    #: Where a broadcast FM station may be: OIRT 65.8–74 MHz, Japan 76–95 MHz, 87–108 MHz. A wide
+    #: emission elsewhere (a GSM carrier is as wide and as constant in envelope) is not one. None:
+    #: anywhere (e.g. a capture at an IF).
+    fm_range_hz: tuple[float, float] | None = (65.8e6, 108.0e6)
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,7 @@ def analyse(read: Reader, n_samples: int, sample_rate: float, center_freq: float
         f_abs = center_freq + e.offset_hz
         if AIR.contains(f_abs):
             spur_em.append(e)
-        else:
+        elif options.fm_range_hz is None or options.fm_range_hz[0] <= f_abs <= options.fm_range_hz[1]:
             obw = occupied_bandwidth(clean, floor, *span)
             if obw is not None and obw >= MIN_STATION_BW_HZ and e.snr_db >= MIN_STATION_SNR_DB:
                 station_em.append((e, span, obw))

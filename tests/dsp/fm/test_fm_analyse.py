@@ -134,3 +134,10 @@ def test_station_on_the_dc_spike_is_kept():
     x = rtl_impairments(capture([(cfg, 0.0, -8.0)], FS, 480_000, noise_dbfs_per_200k=-50), dc=0.03)
     (st,) = analyse_array(x, FS, 98e6, OPT).stations
     assert abs(st.freq_hz - 98e6) < 1e3
+
+
+def test_wide_emissions_outside_the_fm_bands_are_not_stations():
+    cfg = FmStationConfig(programme=Programme("speech", seed=4))
+    x = capture([(cfg, 200e3, -8.0)], FS, 480_000, noise_dbfs_per_200k=-50)
+    assert analyse_array(x, FS, 954.4e6, OPT).stations == ()  # e.g. a GSM downlink capture
+    assert len(analyse_array(x, FS, 954.4e6, AnalysisOptions(fm_range_hz=None)).stations) == 1
