@@ -34,16 +34,20 @@ def correct_front_end(x: np.ndarray) -> np.ndarray:
     """Remove DC and blind-correct IQ gain/phase imbalance (an improper image ν·s* of the wanted s).
 
     With x = μ·s + ν·s* and s proper, E[x²]/(2·E|x|²) = ν/μ*, and x − (ν/μ*)·x* has no image.
+    Statistics come from the whole block; the correction is one pass.
     """
     x = _complex(x, "x")
-    if x.size == 0:
+    n = x.size
+    if n == 0:
         return x
-    y = x - x.mean()
-    p = float(np.mean(y.real * y.real + y.imag * y.imag))
+    m = complex(x.mean(dtype=np.complex128))
+    p = float(np.vdot(x, x).real) / n - abs(m) ** 2
     if p <= 0:
-        return y.astype(np.complex64)
-    w = np.mean(y * y) / (2 * p)
-    return (y - w * np.conj(y)).astype(np.complex64)
+        return (x - np.complex64(m)).astype(np.complex64)
+    w = (complex(np.dot(x, x)) / n - m * m) / (2 * p)
+    out = x - np.complex64(w) * np.conj(x)
+    out -= np.complex64(m - w * m.conjugate())
+    return out
 
 
 def _ratio(sample_rate: float, out_rate: float) -> tuple[int, int]:
@@ -69,7 +73,9 @@ class Channelizer:
 
     ``offsets_hz`` are carrier frequencies relative to the capture centre. Output ``j`` of every
     channel is input time ``j / out_rate`` (the first input sample is time 0); amplitude is kept
-    (a unit-power carrier comes out at unit power).
+    (a unit-power carrier comes out at unit power). Each channel is brought to 0 Hz to the nearest
+    FFT bin: the carrier comes out at ``residual_hz[c]`` (under half a bin, a few hundred Hz),
+    left to the receiver's fine frequency correction, which it needs anyway.
     """
 
     def __init__(self, sample_rate: float, offsets_hz, samples_per_symbol: int = 4):
@@ -86,8 +92,7 @@ class Channelizer:
         n, m = self.n_fft, self.m_fft
         bin_hz = self.sample_rate / n
         self._centre_bin = np.round(self.offsets_hz / bin_hz).astype(np.int64)
-        # Residual offset after the bin shift, removed at the output rate.
-        self._residual_hz = self.offsets_hz - self._centre_bin * bin_hz
+        self.residual_hz = self.offsets_hz - self._centre_bin * bin_hz
         # Only the bins inside the low-pass's stop edge are gathered (≈ a quarter of the output).
         half = min(m // 2 - 1, int(np.ceil(STOP_HZ / (self.out_rate / m))))
         k = np.arange(-half, half + 1)
@@ -102,9 +107,6 @@ class Channelizer:
             inside = (src >= -(n // 2)) & (src < n // 2)  # no wrap: what is past Nyquist is absent
             self._src.append(np.where(inside, src % n, 0))
             self._gain.append((np.where(inside, shape, 0.0) * (m / n)).astype(np.complex64))
-        keep = m - 2 * m // _EDGE
-        self._ramp = [np.exp(-2j * np.pi * r * np.arange(keep) / self.out_rate).astype(np.complex64)
-                      for r in self._residual_hz]
         # EDGE of a block at each end is discarded (circular wrap of the filter); as many zeros in
         # front make output 0 the time of input 0.
         self._buf = np.zeros(n // _EDGE, dtype=np.complex64)
@@ -131,27 +133,27 @@ class Channelizer:
         b = self._blocks_done + np.arange(n_blocks)
         out = np.empty((self.n_channels, n_blocks, keep), dtype=np.complex64)
         sel = np.zeros((n_blocks, m), dtype=np.complex64)
+        start = b * hop - n // _EDGE
         for c in range(self.n_channels):
-            sel[:, self._dst] = spec[:, self._src[c]] * self._gain[c]
-            y = sfft.ifft(sel, axis=1, workers=1)[:, m // _EDGE: m - m // _EDGE]
-            # Each block was shifted by a bin ramp starting at the block: make it absolute, and
-            # continue the residual ramp from where the previous block ended.
-            start = b * hop - n // _EDGE
-            phase = (self._centre_bin[c] * (start % n) / n
-                     + self._residual_hz[c] * ((b * keep) / self.out_rate))
-            out[c] = y * np.exp(-2j * np.pi * (phase % 1.0)).astype(np.complex64)[:, None] * self._ramp[c]
+            # Each block was shifted by a bin ramp starting at the block: its phase makes it
+            # absolute, applied to the few bins kept rather than to the block's output.
+            block_phase = np.exp(-2j * np.pi * ((self._centre_bin[c] * start) % n) / n).astype(np.complex64)
+            sel[:, self._dst] = spec[:, self._src[c]] * self._gain[c] * block_phase[:, None]
+            out[c] = sfft.ifft(sel, axis=1, workers=1)[:, m // _EDGE: m - m // _EDGE]
         self._buf = self._buf[n_blocks * hop:]
         self._blocks_done += n_blocks
         return out.reshape(self.n_channels, -1)
 
 
 def channelize(x: np.ndarray, sample_rate: float, offsets_hz, samples_per_symbol: int = 4) -> np.ndarray:
-    """Every channel of an in-memory capture: complex64 [len(offsets_hz), ≈ len(x)·out/in]."""
+    """Every channel of an in-memory capture, each carrier exactly at 0 Hz:
+    complex64 [len(offsets_hz), ≈ len(x)·out/in]."""
     ch = Channelizer(sample_rate, offsets_hz, samples_per_symbol)
     x = _complex(x, "x")
     n_out = int(np.floor(x.size * ch.m_fft / ch.n_fft))
-    y = np.concatenate([ch.process(x), ch.process(np.zeros(0, np.complex64), final=True)], axis=1)
-    return y[:, :n_out]
+    y = np.concatenate([ch.process(x), ch.process(np.zeros(0, np.complex64), final=True)], axis=1)[:, :n_out]
+    t = np.arange(n_out) / ch.out_rate
+    return (y * np.exp(-2j * np.pi * np.outer(ch.residual_hz, t))).astype(np.complex64)
 
 
 def raster_offsets(sample_rate: float, center_freq: float, margin_hz: float = 100e3) -> np.ndarray:

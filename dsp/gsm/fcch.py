@@ -73,27 +73,28 @@ def fcch_hits(x: np.ndarray, sample_rate: float, t0_s: float = 0.0) -> list[Fcch
         return []
     frames = np.lib.stride_tricks.sliding_window_view(a.astype(np.complex64, copy=False), n)[::hop]
     win = np.hanning(n).astype(np.float32)
-    spec = sfft.fftshift(sfft.fft(frames * win, axis=1, workers=1), axes=1)
+    spec = sfft.fft(frames * win, axis=1, workers=1)
     p = spec.real ** 2 + spec.imag ** 2
     bin_hz = sample_rate / n
     width = max(3, int(round(2 * NEIGHBOURHOOD_HZ / bin_hz)) | 1)
-    ref = uniform_filter1d(p, width, axis=1, mode="nearest") + np.float32(1e-30)
+    # The spectrum is circular (bin n−1 neighbours bin 0), so is the neighbourhood.
+    ref = uniform_filter1d(p, width, axis=1, mode="wrap") + np.float32(1e-30)
     # A Hann window spreads the tone over two bins: the statistic is the peak bin plus its larger
     # neighbour over two bins of the neighbourhood mean. Since that pair is at most twice the
     # peak, only bins above DETECT_RATIO · mean need looking at.
-    fi, bi = np.nonzero(p[:, 1:-1] > DETECT_RATIO * ref[:, 1:-1])
-    bi = bi + 1
-    pc, pl, pr = p[fi, bi], p[fi, bi - 1], p[fi, bi + 1]
+    fi, bi = np.nonzero(p > DETECT_RATIO * ref)
+    pc, pl, pr = p[fi, bi], p[fi, bi - 1], p[fi, (bi + 1) % n]
     ratio = (pc + np.maximum(pl, pr)) / (2 * ref[fi, bi])
     keep = (pc >= pl) & (pc >= pr) & (ratio > DETECT_RATIO)
     fi, bi, ratio = fi[keep], bi[keep], ratio[keep]
     if fi.size == 0:
         return []
     # Parabolic interpolation of the log spectrum for the tone's frequency between bins.
-    bl, bc, br = (np.log(p[fi, bi + d] + 1e-30) for d in (-1, 0, 1))
+    bl, bc, br = (np.log(p[fi, (bi + d) % n] + 1e-30) for d in (-1, 0, 1))
     den = bl - 2 * bc + br
     frac = np.where(den < 0, 0.5 * (bl - br) / np.where(den < 0, den, -1), 0.0)
-    tone = (bi + np.clip(frac, -0.5, 0.5) - n // 2) * bin_hz
+    signed = np.where(bi < n // 2, bi, bi - n)
+    tone = (signed + np.clip(frac, -0.5, 0.5)) * bin_hz
     times = t0_s + (fi * hop + n / 2) / sample_rate
     return [FcchHit(float(t), float(f), float(10 * np.log10(r)))
             for t, f, r in zip(times, tone, ratio)]

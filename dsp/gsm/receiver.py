@@ -47,6 +47,7 @@ NORMAL_TRAINING_START = 61
 #: A burst is the dummy burst (45.002 §5.2.6) when its mid-amble fits the dummy's bits with this
 #: fraction of the TSC fit's relative residual, or less.
 DUMMY_FIT_RATIO = 0.25
+DUMMY_CHECK_BELOW_DB = 10.0
 _DUMMY_MID = dummy_burst()[NORMAL_TRAINING_START: NORMAL_TRAINING_START + 26]
 #: Bursts over which the noise variance that scales the soft bits is taken (a median).
 NOISE_HISTORY = 32
@@ -107,7 +108,9 @@ def receive(source: BlockSource, sample_rate: float, center_freq: float,
         return []
     offsets = [c.carrier_hz for c in carriers]
     chan = Channelizer(sample_rate, offsets, SPS)
-    trackers = [_Tracker(c, center_freq, on_block) for c in carriers]
+    # The channeliser leaves each carrier at its residual (under half an FFT bin): the trackers'
+    # frequency correction starts there.
+    trackers = [_Tracker(c, center_freq, on_block, float(r)) for c, r in zip(carriers, chan.residual_hz)]
     for x in source():
         y = chan.process(correct_front_end(x))
         for tr, yc in zip(trackers, y):
@@ -159,10 +162,11 @@ class _Tracker:
     carrier: FcchCarrier
     center_freq: float
     on_block: BlockCallback | None
+    residual_hz: float
+    freq_corr: float = 0.0
     buf: np.ndarray = field(default_factory=lambda: np.zeros(0, np.complex64))
     buf_start: int = 0
     total: int = 0
-    freq_corr: float = 0.0
     hit_index: int = 0
     sch: SchInfo | None = None
     first_sch: SchInfo | None = None
@@ -180,6 +184,7 @@ class _Tracker:
     last_s: float | None = None
 
     def __post_init__(self) -> None:
+        self.freq_corr = self.residual_hz
         nominal = round((self.center_freq + self.carrier.carrier_hz) / 200e3) * 200e3
         self.nominal_hz = float(nominal)
         hit = downlink_hz_to_arfcn(self.nominal_hz, tolerance_hz=1.0)
@@ -285,14 +290,16 @@ class _Tracker:
         if t3 == IDLE_FRAME:
             return
         self.power.append(_power(seg))
-        # An idle channel (SDCCH/4 of a combined TS0, a BTS with nothing to send) carries dummy
-        # bursts: their bits where the training sequence would be fit far better than the TSC.
-        _, noise_dummy, power_dummy, _ = training_fit(seg, SPS, _DUMMY_MID, NORMAL_TRAINING_START, t0,
-                                                      TRACK_SEARCH)
         burst = equalise(seg, SPS, TRAINING_SEQUENCES[self.sch.bcc], NORMAL_TRAINING_START, t0,
                          TRACK_SEARCH)
-        if noise_dummy / power_dummy < DUMMY_FIT_RATIO * burst.noise_var / burst.signal_power:
-            return
+        # An idle channel (SDCCH/4 of a combined TS0, a BTS with nothing to send) carries dummy
+        # bursts: their bits where the training sequence would be fit far better than the TSC
+        # (which fits a dummy burst too badly to pass for a clean normal burst).
+        if burst.snr_db < DUMMY_CHECK_BELOW_DB:
+            _, noise_dummy, power_dummy, _ = training_fit(seg, SPS, _DUMMY_MID, NORMAL_TRAINING_START, t0,
+                                                          TRACK_SEARCH)
+            if noise_dummy / power_dummy < DUMMY_FIT_RATIO * burst.noise_var / burst.signal_power:
+                return
         self.snr.append(burst.snr_db)
         # The soft bits were scaled by this burst's noise estimate (17 degrees of freedom: ±50 %);
         # the noise itself does not change from burst to burst, so rescale to the carrier's
@@ -322,7 +329,7 @@ class _Tracker:
         return CarrierDecode(
             arfcn=self.arfcn,
             freq_hz=self.nominal_hz,
-            freq_offset_hz=float(self.carrier.carrier_hz + self.freq_corr - rel),
+            freq_offset_hz=float(self.carrier.carrier_hz - self.residual_hz + self.freq_corr - rel),
             sch=info,
             n_sch=self.n_sch,
             blocks=tuple(self.blocks),
