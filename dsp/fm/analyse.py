@@ -40,8 +40,9 @@ MIN_STATION_BW_HZ = 10e3
 #: Weaker than this over 200 kHz of noise there is nothing to measure (nor to demodulate).
 MIN_STATION_SNR_DB = 3.0
 OFF_RASTER_HZ = 2e3
-#: A PI needs three agreeing groups (87.6 ms each) before it counts: shorter composites are not decoded.
-MIN_RDS_SECONDS = 0.5
+#: A PI needs three agreeing groups (87.6 ms each) after block sync, and the decoder's timing
+#: recovery wants about a second (dsp.fm.rds fails on 0.2–0.9 s composites as of this writing).
+MIN_RDS_SECONDS = 1.0
 PILOT_TOLERANCE_HZ = 2.0
 
 
@@ -60,6 +61,16 @@ class AnalysisOptions:
     #: emission elsewhere (a GSM carrier is as wide and as constant in envelope) is not one. None:
     #: anywhere (e.g. a capture at an IF).
     fm_range_hz: tuple[float, float] | None = (65.8e6, 108.0e6)
+
+    def __post_init__(self) -> None:
+        if self.nfft < 1024 or self.nfft & (self.nfft - 1):
+            raise DspError(f"AnalysisOptions.nfft {self.nfft}: expected a power of two ≥ 1024")
+        if self.psd_segments < 1 or not self.block_s > 0:
+            raise DspError("AnalysisOptions: psd_segments must be ≥ 1 and block_s > 0")
+        if self.deemphasis_us not in (0.0, 50.0, 75.0):
+            raise DspError(f"AnalysisOptions.deemphasis_us {self.deemphasis_us}: expected 0, 50 or 75")
+        if self.audio_seconds < 0 or self.rds_seconds < 0:
+            raise DspError("AnalysisOptions: audio_seconds and rds_seconds must be ≥ 0")
 
 
 @dataclass(frozen=True)
