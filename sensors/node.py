@@ -54,6 +54,8 @@ log = logging.getLogger("foxhunt.sensor")
 
 NODE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 POSITION_EVERY_S = 10.0
+#: A carrier's identity is read again after this long (a pseudo base station may take over an ARFCN).
+REIDENTIFY_S = 300.0
 
 
 class ConfigError(SensorError):
@@ -236,6 +238,9 @@ class Node:
         self.hops_done = 0
         #: Targets this node has detected (key → Hz): a later miss becomes a floor reading.
         self.known_targets: dict[str, float] = {}
+        #: GSM carrier (Hz) → when last seen / last identified (Unix s); steers identity dwells.
+        self._carriers: dict[float, float] = {}
+        self._identified: dict[float, float] = {}
         self._hop_times: list[float] = []
         self._cpu_mark = (time.monotonic(), time.process_time())
 
@@ -244,7 +249,8 @@ class Node:
         if self.uplink is not None:
             up_thread = threading.Thread(target=self.uplink.run, args=(self.stop,), name="uplink", daemon=True)
             up_thread.start()
-        schedule = node_schedule(self.cfg.bands, self.source.sample_rate, max_freq_hz=self.source.max_freq_hz)
+        schedule = node_schedule(self.cfg.bands, self.source.sample_rate, max_freq_hz=self.source.max_freq_hz,
+                                 wanted=self._unidentified)
         next_health = time.monotonic() + self.cfg.health_interval_s
         last_position = -math.inf
         log.info("node %s: %s, bands %s, spool %s (%d waiting)", self.cfg.node_id, self.source.name,
@@ -257,6 +263,7 @@ class Node:
 
         try:
             for result in results(self.source, hops(), gps=self.gps, record_dir=self.cfg.record_dir):
+                self._note_carriers(result)
                 obs = observations(result, self.full_scale_dbm, self.cfg.position, self.known_targets)
                 self.known_targets.update((o.payload["target"], o.payload["freq_hz"]) for o in obs
                                           if o.kind == "power" and not o.payload["floor"])
@@ -284,6 +291,20 @@ class Node:
             log.info("node %s stopped after %d hops; %d observations wait in the spool",
                      self.cfg.node_id, self.hops_done, self.spool.depth())
             self.spool.close()
+
+    def _note_carriers(self, result: HopResult) -> None:
+        for c in result.cells:
+            self._carriers[c["freq_hz"]] = result.start
+            if c.get("mcc") is not None:
+                self._identified[c["freq_hz"]] = result.start
+
+    def _unidentified(self) -> list[float]:
+        """GSM carriers seen in the last minute whose identity is unknown or older than
+        :data:`REIDENTIFY_S`, oldest identity first."""
+        now = max(self._carriers.values(), default=0.0)
+        stale = [(self._identified.get(f, -math.inf), f) for f, seen in self._carriers.items()
+                 if now - seen <= 60.0 and now - self._identified.get(f, -math.inf) > REIDENTIFY_S]
+        return [f for _, f in sorted(stale)]
 
     def health(self, t: float) -> dict:
         """Log the minute line and spool it as a health observation."""

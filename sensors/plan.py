@@ -11,7 +11,7 @@ air hop between detection sweeps.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from dsp.bands import AIR, DCS_1800, E_GSM, FM_CHINA, plan_hops
@@ -104,9 +104,12 @@ def plan_band(band: str, sample_rate: float = 2.4e6, *, identity: bool = True,
 
 
 def node_schedule(bands: tuple[str, ...], sample_rate: float = 2.4e6, *, retune_s: float = 0.05,
-                  max_freq_hz: float = float("inf")) -> Iterator[PlannedHop]:
+                  max_freq_hz: float = float("inf"),
+                  wanted: Callable[[], list[float]] | None = None) -> Iterator[PlannedHop]:
     """The node's endless hop sequence: each cycle a full GSM detection sweep, then one identity
-    dwell (round-robin over GSM hops) and one hop of each other band (round-robin).
+    dwell and one hop of each other band (round-robin). The identity dwell goes to the hop holding
+    the first carrier ``wanted()`` lists (carriers seen but not yet identified: a new pseudo base
+    station is identified within one cycle), else round-robin over the GSM hops.
 
     Raises PlanError when a cycle (dwells plus ``retune_s`` per hop) would leave a GSM hop
     unvisited for longer than :data:`MAX_GSM_REVISIT_S`.
@@ -127,6 +130,10 @@ def node_schedule(bands: tuple[str, ...], sample_rate: float = 2.4e6, *, retune_
     while True:
         yield from detect
         if ident is not None:
-            yield next(ident)
+            want = [f for f in (wanted() if wanted else ()) if any(h.lo_hz <= f < h.hi_hz for h in identity)]
+            if want:
+                yield next(h for h in identity if h.lo_hz <= want[0] < h.hi_hz)
+            else:
+                yield next(ident)
         for it in others:
             yield next(it)

@@ -124,3 +124,17 @@ def test_sigterm_stops_the_node_cleanly(tmp_path):
     assert proc.returncode == 0, err
     assert "stopped after" in err and "Traceback" not in err
     assert Spool(tmp_path / "spool.db").depth() > 0
+
+
+def test_unidentified_carriers_steer_the_identity_dwell(tmp_path):
+    node = Node(load_config(_config(tmp_path, bands='["gsm900"]')))
+    hop = PlannedHop("gsm900", 947e6, 946e6, 948e6, 0.235, "detect")
+    seen = {"freq_hz": 947.0e6, "bsic": {"ncc": 2, "bcc": 4}, "mcc": None}
+    known = {"freq_hz": 946.2e6, "bsic": {"ncc": 1, "bcc": 1}, "mcc": "460"}
+    node._note_carriers(HopResult(hop, 947e6, 2.4e6, 30.0, 1000.0, 0.235, None, cells=(seen, known)))
+    assert node._unidentified() == [947.0e6]
+    node._note_carriers(HopResult(hop, 947e6, 2.4e6, 30.0, 1002.0, 1.9, None, cells=(dict(seen, mcc="460"),)))
+    assert node._unidentified() == []
+    node._note_carriers(HopResult(hop, 947e6, 2.4e6, 30.0, 1400.0, 0.235, None, cells=(seen,)))
+    assert node._unidentified() == [947.0e6]          # five minutes on: read its identity again
+    node.spool.close()

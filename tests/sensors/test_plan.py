@@ -60,3 +60,14 @@ def test_schedule_refuses_a_cycle_too_long():
 def test_unknown_band():
     with pytest.raises(PlanError, match="expected one of"):
         plan_band("lte")
+
+
+def test_identity_dwell_goes_where_an_unidentified_carrier_is():
+    wanted: list[float] = []
+    sched = node_schedule(("gsm900",), 2.4e6, wanted=lambda: wanted)
+    n_detect = len(plan_band("gsm900").hops)
+    cycle = list(itertools.islice(sched, n_detect + 1))
+    assert cycle[-1].purpose == "identity" and cycle[-1].center_hz == plan_band("gsm900").hops[0].center_hz
+    wanted.append(947.0e6)                   # a carrier with no identity yet
+    cycle = list(itertools.islice(sched, n_detect + 1))
+    assert cycle[-1].purpose == "identity" and cycle[-1].lo_hz <= 947.0e6 < cycle[-1].hi_hz
