@@ -24,7 +24,7 @@ import shapely  # noqa: E402
 from locator.crlb import fisher_information, position_bound  # noqa: E402
 from locator.errors import LocatorError  # noqa: E402
 from locator.estimate import solve  # noqa: E402
-from locator.pathloss import prior_for  # noqa: E402
+from locator.pathloss import power_prior_for, prior_for  # noqa: E402
 from locator.simulate import Channel, Transmitter, drive, fixed_stations, observe  # noqa: E402
 
 
@@ -55,7 +55,9 @@ def true_bound(sc) -> float:
     d = np.hypot(x[:, None] - x, y[:, None] - y)
     cov = sc.channel.shadowing_db ** 2 * np.exp(-d / sc.channel.decorrelation_m) + sc.channel.fading_db ** 2 * np.eye(x.size)
     theta = (sc.tx.x, sc.tx.y, sc.tx.p0_dbm, sc.tx.exponent)
-    return position_bound(fisher_information(theta, x, y, cov, prior_for(955.2e6).sd)).rms_m
+    # The bound counts the information of the estimator's own (weak) priors on n and on the EIRP.
+    return position_bound(fisher_information(theta, x, y, cov, prior_for(955.2e6).sd,
+                                             power_prior_for(955.2e6).sd_db)).rms_m
 
 
 def centroid(sc) -> tuple[float, float]:

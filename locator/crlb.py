@@ -2,7 +2,7 @@
 
 Spec: Fisher information of a Gaussian with parameter-free covariance, J = Hᵀ Σ⁻¹ H with
 H = ∂μ/∂θ (Kay, *Fundamentals of Statistical Signal Processing I*, eq. 3.31), θ = (x, y, P0, n),
-plus the exponent prior's information 1/σn² when n is estimated under a prior (the hybrid bound).
+plus the priors' information (1/σn² on n, 1/σP² on P0) when the estimator uses them (the hybrid bound).
 """
 
 from __future__ import annotations
@@ -32,9 +32,11 @@ def mean_jacobian(theta, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     return np.column_stack([n * k * dx, n * k * dy, np.ones_like(dx), log_distance(dx, dy)])
 
 
-def fisher_information(theta, xs, ys, cov: np.ndarray, exponent_sd: float | None = None) -> np.ndarray:
+def fisher_information(theta, xs, ys, cov: np.ndarray, exponent_sd: float | None = None,
+                       p0_sd: float = np.inf) -> np.ndarray:
     """J (4×4) for θ = (x, y, P0, n); ``exponent_sd`` adds a Gaussian prior's information on n,
-    None means n is known (its row and column then carry only a nominal 1e12 to stay invertible)."""
+    None means n is known (its row and column then carry only a nominal 1e12 to stay invertible);
+    ``p0_sd`` likewise adds a prior's information on P0."""
     xs = np.asarray(xs, float)
     ys = np.asarray(ys, float)
     cov = np.asarray(cov, float)
@@ -45,6 +47,7 @@ def fisher_information(theta, xs, ys, cov: np.ndarray, exponent_sd: float | None
     hw = np.linalg.solve(c, h)
     j = hw.T @ hw
     j[3, 3] += 1e12 if exponent_sd is None else 1.0 / exponent_sd ** 2
+    j[2, 2] += 1.0 / p0_sd ** 2
     return j
 
 

@@ -19,7 +19,7 @@ from locator.errors import LocatorError
 from locator.fix import Fix, Mode
 from locator.geodesy import LocalFrame, distance_bearing
 from locator.likelihood import Likelihood, NoiseModel, aggregate, scale_estimate, site_covariance
-from locator.pathloss import ExponentPrior, eirp_dbm, prior_for
+from locator.pathloss import ExponentPrior, PowerPrior, eirp_dbm, power_prior_for, prior_for
 from locator.readings import Readings
 from locator.region import Box, RegionXY, contour, threshold
 
@@ -48,21 +48,18 @@ class Solution:
     fix: Fix
 
 
-def locate(readings: Readings, *, noise: NoiseModel = NoiseModel(), prior: ExponentPrior | None = None,
-           node_gain_db: dict[str, float] | None = None, search_margin_m: float = 2000.0,
-           level: float = 0.95, frame: LocalFrame | None = None) -> Fix:
-    """Locate one transmitter; see :func:`solve` for the details kept beside the Fix."""
-    return solve(readings, noise=noise, prior=prior, node_gain_db=node_gain_db,
-                 search_margin_m=search_margin_m, level=level, frame=frame).fix
+def locate(readings: Readings, **options) -> Fix:
+    """Locate one transmitter; the options and the details kept beside the Fix are :func:`solve`'s."""
+    return solve(readings, **options).fix
 
 
 def solve(readings: Readings, *, noise: NoiseModel = NoiseModel(), prior: ExponentPrior | None = None,
-          node_gain_db: dict[str, float] | None = None, search_margin_m: float = 2000.0,
-          level: float = 0.95, frame: LocalFrame | None = None) -> Solution:
+          power_prior: PowerPrior | None = None, node_gain_db: dict[str, float] | None = None,
+          search_margin_m: float = 2000.0, level: float = 0.95, frame: LocalFrame | None = None) -> Solution:
     """ML position, 95 % region and bound from the readings of one transmitter.
 
     ``node_gain_db`` (from :func:`locator.pathloss.calibrate`) is subtracted from each node's powers;
-    ``prior`` defaults to the band's exponent prior; the search covers the readings' extent plus
+    ``prior`` and ``power_prior`` default to the band's exponent and EIRP priors; the search covers the readings' extent plus
     ``search_margin_m`` on every side.
     """
     if not isinstance(readings, Readings):
@@ -72,7 +69,9 @@ def solve(readings: Readings, *, noise: NoiseModel = NoiseModel(), prior: Expone
                            "at least 3 from distinct positions are needed")
     if not 0.5 <= level < 1.0:
         raise LocatorError(f"level: expected 0.5..1, got {level}")
-    prior = prior or prior_for(float(np.median(readings.freq_hz)))
+    freq = float(np.median(readings.freq_hz))
+    prior = prior or prior_for(freq)
+    p0_prior = (power_prior or power_prior_for(freq)).p0_at(freq)
     frame = frame or LocalFrame.around(readings.lat, readings.lon)
     x, y = frame.to_xy(readings.lat, readings.lon)
     power = readings.power_dbm
@@ -81,10 +80,10 @@ def solve(readings: Readings, *, noise: NoiseModel = NoiseModel(), prior: Expone
     sites = aggregate(x, y, power, readings.censored, noise)
     search = Box(sites.x.min() - search_margin_m, sites.x.max() + search_margin_m,
                  sites.y.min() - search_margin_m, sites.y.max() + search_margin_m)
-    theta, q_min = _global_fit(Likelihood.build(sites, noise, prior), search)
+    theta, q_min = _global_fit(Likelihood.build(sites, noise, prior, p0_prior), search)
     # Second pass: finer sites near the first estimate (and the global search again, on them).
     sites = aggregate(x, y, power, readings.censored, noise, focus=(theta[0], theta[1]))
-    lik = Likelihood.build(sites, noise, prior)
+    lik = Likelihood.build(sites, noise, prior, p0_prior)
     theta, q_min = _global_fit(lik, search)
     for _ in range(ROBUST_ROUNDS if noise.outlier_z is not None else 0):
         scale2, _ = scale_estimate(q_min, lik.n_sites - lik.n_rejected)
@@ -125,7 +124,7 @@ def solve(readings: Readings, *, noise: NoiseModel = NoiseModel(), prior: Expone
     u = ~sites.censored
     cov = site_covariance(sites, noise) * (lik.scale2 * scale2)
     cov[np.diag_indices_from(cov)] *= lik.inflation            # rejected sites carry no information
-    bound = position_bound(fisher_information(theta, sites.x[u], sites.y[u], cov, prior.sd))
+    bound = position_bound(fisher_information(theta, sites.x[u], sites.y[u], cov, prior.sd, p0_prior[1]))
     fix = _make_fix(readings, frame, theta, region, bound.rms_m, lik, scale2)
     return Solution(frame, theta, q_min, scale2, dof, lik, region, search, bound.cov_xy, fix)
 

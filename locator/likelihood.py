@@ -133,6 +133,7 @@ class Likelihood:
     sites: Sites
     noise: NoiseModel
     prior: ExponentPrior
+    p0_prior: tuple[float, float]   # mean, sd of P0 (dBm at 1 m); sd = inf for none
     inflation: np.ndarray       # per uncensored site variance multiplier, ≥ 1 (OUTLIER_INFLATION: rejected)
     white: np.ndarray           # L⁻¹ for the lower Cholesky factor L of the uncensored sites' covariance
     yw: np.ndarray              # whitened powers
@@ -141,7 +142,8 @@ class Likelihood:
 
     @classmethod
     def build(cls, sites: Sites, noise: NoiseModel, prior: ExponentPrior,
-              inflation: np.ndarray | None = None, scale2: float = 1.0) -> "Likelihood":
+              p0_prior: tuple[float, float] = (0.0, np.inf), inflation: np.ndarray | None = None,
+              scale2: float = 1.0) -> "Likelihood":
         u = ~sites.censored
         if u.sum() < 3:
             raise LocatorError(f"readings: {int(u.sum())} distinct positions above the floor; "
@@ -150,11 +152,11 @@ class Likelihood:
         infl = np.ones(int(u.sum())) if inflation is None else inflation
         cov[np.diag_indices_from(cov)] *= infl
         white = solve_triangular(np.linalg.cholesky(cov), np.eye(cov.shape[0]), lower=True)
-        return cls(sites, noise, prior, infl, white, white @ sites.power[u], white.sum(axis=1), scale2)
+        return cls(sites, noise, prior, p0_prior, infl, white, white @ sites.power[u], white.sum(axis=1), scale2)
 
     def rescaled(self, scale2: float) -> "Likelihood":
         """The same likelihood with the noise power set to ``scale2`` × the assumed one."""
-        return Likelihood.build(self.sites, self.noise, self.prior, self.inflation, scale2)
+        return Likelihood.build(self.sites, self.noise, self.prior, self.p0_prior, self.inflation, scale2)
 
     def data_misfit(self, theta: np.ndarray) -> float:
         """The whitened data term of Q at θ (without the prior and the censored sites)."""
@@ -170,7 +172,7 @@ class Likelihood:
         return float(np.hypot(self.noise.shadowing_db, self.sites.fading_db) * np.sqrt(self.scale2))
 
     def profile(self, gx: np.ndarray, gy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Q, P0 and n at candidate positions, P0 and n profiled out in closed form (n under its prior).
+        """Q, P0 and n at candidate positions, P0 and n profiled out in closed form (under their priors).
 
         Censored sites enter Q at the (P0, n) profiled from the uncensored ones.
         """
@@ -181,15 +183,17 @@ class Likelihood:
         a = log_distance(s.x[u][:, None] - gx, s.y[u][:, None] - gy)          # sites × G
         v = self.white @ a
         lam = 1.0 / self.prior.sd ** 2
-        uu = self.onew @ self.onew
+        mp, sp = self.p0_prior
+        lam_p = 1.0 / sp ** 2
+        uu = self.onew @ self.onew + lam_p
         uv = self.onew @ v
         vv = np.einsum("ij,ij->j", v, v) + lam
-        uy = self.onew @ self.yw
+        uy = self.onew @ self.yw + lam_p * mp
         vy = self.yw @ v + lam * self.prior.mean
         det = uu * vv - uv * uv
         p0 = (vv * uy - uv * vy) / det
         n = (uu * vy - uv * uy) / det
-        yy = self.yw @ self.yw + lam * self.prior.mean ** 2
+        yy = self.yw @ self.yw + lam * self.prior.mean ** 2 + lam_p * mp ** 2
         if not s.censored.any():
             return yy - (p0 * uy + n * vy), p0, n
         # Censored terms are convex in (P0, n) (log Φ is concave): a few vectorised Newton steps.
@@ -215,13 +219,13 @@ class Likelihood:
         return q, p0, n
 
     def residuals(self, theta: np.ndarray) -> np.ndarray:
-        """Residual vector r(θ) with Q = r·r: whitened misfit, exponent prior, censored terms."""
+        """Residual vector r(θ) with Q = r·r: whitened misfit, exponent and power priors, censored terms."""
         x, y, p0, n = theta
         s = self.sites
         u = ~s.censored
         mu = p0 + n * log_distance(s.x[u] - x, s.y[u] - y)
         r = [self.yw - self.white @ mu,
-             [(n - self.prior.mean) / self.prior.sd]]
+             [(n - self.prior.mean) / self.prior.sd, (p0 - self.p0_prior[0]) / self.p0_prior[1]]]
         if s.censored.any():
             mc = p0 + n * log_distance(s.x[s.censored] - x, s.y[s.censored] - y)
             r.append(np.sqrt(np.maximum(-2.0 * log_ndtr((s.power[s.censored] - mc) / self.censored_sd), 0.0)))
@@ -241,7 +245,8 @@ class Likelihood:
         """∂r/∂θ of :meth:`residuals` (analytic, for the LM refinement)."""
         s = self.sites
         u = ~s.censored
-        rows = [-self.white @ mean_jacobian(theta, s.x[u], s.y[u]), [[0.0, 0.0, 0.0, 1.0 / self.prior.sd]]]
+        rows = [-self.white @ mean_jacobian(theta, s.x[u], s.y[u]),
+                [[0.0, 0.0, 0.0, 1.0 / self.prior.sd], [0.0, 0.0, 1.0 / self.p0_prior[1], 0.0]]]
         if s.censored.any():
             hc = mean_jacobian(theta, s.x[s.censored], s.y[s.censored])
             mc = theta[2] + theta[3] * hc[:, 3]
@@ -263,7 +268,7 @@ class Likelihood:
             return self
         z = self.conditional_z(theta, scale2)
         infl = np.where(np.abs(z) > self.noise.outlier_z, OUTLIER_INFLATION, self.inflation)
-        return Likelihood.build(self.sites, self.noise, self.prior, infl, self.scale2)
+        return Likelihood.build(self.sites, self.noise, self.prior, self.p0_prior, infl, self.scale2)
 
 
 def _log_phi(z: np.ndarray) -> np.ndarray:

@@ -38,6 +38,40 @@ BAND_PRIORS: tuple[tuple[float, float, ExponentPrior], ...] = (
 )
 
 
+@dataclass(frozen=True)
+class PowerPrior:
+    """A weak Gaussian prior on the transmitter's EIRP (dBm): it keeps a fit from explaining a few
+    readings by an impossibly strong transmitter far away."""
+
+    eirp_dbm: float = 42.0
+    sd_db: float = 12.0
+
+    def __post_init__(self) -> None:
+        if not (-30.0 <= self.eirp_dbm <= 100.0 and 0.0 < self.sd_db <= 50.0):
+            raise LocatorError(f"power prior: EIRP must be -30..100 dBm and sd 0..50 dB, got {self.eirp_dbm}, {self.sd_db}")
+
+    def p0_at(self, freq_hz: float) -> tuple[float, float]:
+        """Mean and sd of the power at 1 m (the model's P0) this EIRP prior implies at ``freq_hz``."""
+        return self.eirp_dbm - float(eirp_dbm(0.0, freq_hz)), self.sd_db
+
+
+#: Per-band EIRP priors: pseudo base stations of 1–20 W with small antennas (USERS.md: 500–2 000 m
+#: reach) and FM broadcasters of 50 W–1 kW on rooftops; wide enough to cover both ends.
+POWER_PRIORS: tuple[tuple[float, float, PowerPrior], ...] = (
+    (87.5e6, 108e6, PowerPrior(52.0, 10.0)),
+    (800e6, 1000e6, PowerPrior(40.0, 8.0)),
+    (1700e6, 1900e6, PowerPrior(38.0, 8.0)),
+)
+
+
+def power_prior_for(freq_hz: float) -> PowerPrior:
+    """The EIRP prior of the band containing ``freq_hz`` (a wide generic one outside them)."""
+    for lo, hi, prior in POWER_PRIORS:
+        if lo <= freq_hz <= hi:
+            return prior
+    return PowerPrior()
+
+
 def prior_for(freq_hz: float) -> ExponentPrior:
     """The exponent prior of the band containing ``freq_hz`` (a generic urban prior outside them)."""
     for lo, hi, prior in BAND_PRIORS:

@@ -6,7 +6,7 @@ from locator.likelihood import Likelihood, NoiseModel, aggregate, group_index, s
 from locator.pathloss import ExponentPrior
 
 
-def _lik(censored_every=0, seed=2):
+def _lik(censored_every=0, seed=2, p0_prior=(0.0, np.inf)):
     rng = np.random.default_rng(seed)
     x = np.repeat(rng.uniform(-2000, 2000, 30), 3) + rng.normal(0, 1, 90)
     y = np.repeat(rng.uniform(-2000, 2000, 30), 3) + rng.normal(0, 1, 90)
@@ -16,12 +16,12 @@ def _lik(censored_every=0, seed=2):
         cens[::censored_every] = True
         p = np.where(cens, -90.0, p)
     noise = NoiseModel()
-    return Likelihood.build(aggregate(x, y, p, cens, noise), noise, ExponentPrior(3.1, 0.5))
+    return Likelihood.build(aggregate(x, y, p, cens, noise), noise, ExponentPrior(3.1, 0.5), p0_prior)
 
 
-@pytest.mark.parametrize("censored_every", [0, 4])
-def test_profile_equals_the_full_objective_at_the_profiled_powers(censored_every):
-    lik = _lik(censored_every)
+@pytest.mark.parametrize("censored_every,p0_prior", [(0, (0.0, np.inf)), (4, (0.0, np.inf)), (4, (5.0, 3.0))])
+def test_profile_equals_the_full_objective_at_the_profiled_powers(censored_every, p0_prior):
+    lik = _lik(censored_every, p0_prior=p0_prior)
     gx, gy = np.array([0.0, 300.0, -900.0]), np.array([0.0, -400.0, 700.0])
     q, p0, n = lik.profile(gx, gy)
     for k in range(3):
@@ -34,7 +34,7 @@ def test_profile_equals_the_full_objective_at_the_profiled_powers(censored_every
 
 
 def test_jacobian_matches_finite_differences_with_censored_sites():
-    lik = _lik(4)
+    lik = _lik(4, p0_prior=(5.0, 3.0))
     theta = np.array([150.0, -20.0, 12.0, 3.3])
     np.testing.assert_allclose(lik.jacobian(theta), approx_derivative(lik.residuals, theta), atol=1e-6, rtol=1e-5)
 
