@@ -51,13 +51,9 @@ def _training_solver(training: bytes, n_taps: int) -> tuple[np.ndarray, np.ndarr
 
 
 @lru_cache(maxsize=64)
-def _derotation(n: int, samples_per_symbol: float) -> np.ndarray:
-    return np.exp(-0.5j * np.pi * (np.arange(n) / samples_per_symbol)).astype(np.complex64)
-
-
-def derotate(x: np.ndarray, samples_per_symbol: float) -> np.ndarray:
-    """x[m] · j^(−m/sps): undo GMSK's quarter-turn per symbol (sample 0 = symbol 0)."""
-    return (x * _derotation(x.size, float(samples_per_symbol))).astype(np.complex64, copy=False)
+def _derotation(n: int, samples_per_symbol: int) -> np.ndarray:
+    """j^(−m/sps) for m < n: undoes GMSK's quarter-turn per symbol (sample 0 = symbol 0)."""
+    return np.exp(-0.5j * np.pi * (np.arange(n) / samples_per_symbol))
 
 
 def training_fit(x: np.ndarray, samples_per_symbol: int, training: np.ndarray, training_start: int,
@@ -68,28 +64,27 @@ def training_fit(x: np.ndarray, samples_per_symbol: int, training: np.ndarray, t
     of the best fit; ``x`` is the burst at ``samples_per_symbol`` (integer) and must cover every
     candidate timing plus the channel's span.
     """
-    sps = int(samples_per_symbol)
-    tr = np.asarray(training, dtype=np.uint8)
+    y = _derotated_burst(x, samples_per_symbol, t0, search, n_taps)
+    return _fit(y, int(samples_per_symbol), training, training_start, t0, search, n_taps)
+
+
+def _derotated_burst(x: np.ndarray, sps: int, t0: int, search: int, n_taps: int) -> np.ndarray:
     x = np.asarray(x)
     lo = t0 - (search + PRE_TAPS) * sps
     hi = t0 + (search + BURST_BITS + n_taps) * sps
     if x.ndim != 1 or lo < 0 or hi > x.size:
         raise DspError(f"burst samples: need samples {lo}..{hi} at {sps}/symbol, got shape {x.shape}")
-    mat, pinv = _training_solver(tr.tobytes(), n_taps)
-    y = derotate(x, sps)
+    return x * _derotation(x.size, sps)
+
+
+def _fit(y: np.ndarray, sps: int, training: np.ndarray, training_start: int, t0: int, search: int,
+         n_taps: int) -> tuple[np.ndarray, float, float, int]:
+    mat, pinv = _training_solver(np.asarray(training, dtype=np.uint8).tobytes(), n_taps)
     # Model: the sample of burst symbol q is Σ_i h_i a[q + PRE_TAPS − i]; fit row r has its newest
     # training symbol at r + n_taps − 1, observed at q = training_start + r + n_taps − 1 − PRE_TAPS.
     first = t0 + (training_start + n_taps - 1 - PRE_TAPS) * sps
-    offsets = np.arange(-search * sps, search * sps + 1)
-    pos = first + offsets[:, None] + sps * np.arange(mat.shape[0])[None, :]
-    obs = y[pos]
-    h = obs @ pinv.T
-    resid = obs - h @ mat.T
-    err = np.sum(resid.real ** 2 + resid.imag ** 2, axis=1)
-    energy = np.sum(h.real ** 2 + h.imag ** 2, axis=1)
-    best = int(np.argmin(err / np.maximum(energy, 1e-30)))
-    noise = float(err[best] / max(mat.shape[0] - n_taps, 1))
-    return h[best], noise, float(energy[best]), int(offsets[best])
+    offset, taps, err, energy = _best_fit(y, first, sps, search * sps, mat, pinv)
+    return taps, float(err / max(mat.shape[0] - n_taps, 1)), float(energy), int(offset)
 
 
 def equalise(x: np.ndarray, samples_per_symbol: int, training: np.ndarray, training_start: int,
@@ -97,13 +92,43 @@ def equalise(x: np.ndarray, samples_per_symbol: int, training: np.ndarray, train
     """Equalise the burst whose symbol 0 is nominally at sample ``t0`` of ``x`` (see
     :func:`training_fit` for the arguments): the best training fit, then max-log-MAP."""
     sps = int(samples_per_symbol)
-    taps, noise, power, offset = training_fit(x, sps, training, training_start, t0, search, n_taps)
+    y = _derotated_burst(x, sps, t0, search, n_taps)
+    taps, noise, power, offset = _fit(y, sps, training, training_start, t0, search, n_taps)
     # Causal model for the trellis: z[k] = Σ_i h_i a[k − i] is the sample of symbol k − PRE_TAPS.
     start = t0 + offset - PRE_TAPS * sps
-    z = derotate(np.asarray(x), sps)[start + sps * np.arange(BURST_BITS + n_taps - 1)]
-    soft = _max_log_map(z.astype(np.complex128), taps.astype(np.complex128), max(noise, 1e-12))
+    z = y[start: start + sps * (BURST_BITS + n_taps - 1): sps]
+    soft = _max_log_map(z, taps, max(noise, 1e-12))
     return Equalised(soft=soft[:BURST_BITS].astype(np.float32), taps=taps.astype(np.complex64),
                      noise_var=noise, signal_power=power, offset_samples=offset)
+
+
+@numba.njit(cache=True)
+def _best_fit(y, first, sps, reach, mat, pinv):  # pragma: no cover - compiled
+    """LS taps at every offset in ±reach samples; the one with the least residual per tap energy."""
+    rows, n_taps = mat.shape
+    best_score = np.inf
+    best = (0, np.zeros(n_taps, np.complex128), 0.0, 0.0)
+    h = np.empty(n_taps, np.complex128)
+    for off in range(-reach, reach + 1):
+        base = first + off
+        energy = 0.0
+        for t in range(n_taps):
+            acc = 0j
+            for r in range(rows):
+                acc += pinv[t, r] * y[base + sps * r]
+            h[t] = acc
+            energy += acc.real * acc.real + acc.imag * acc.imag
+        err = 0.0
+        for r in range(rows):
+            d = y[base + sps * r]
+            for t in range(n_taps):
+                d -= mat[r, t] * h[t]
+            err += d.real * d.real + d.imag * d.imag
+        score = err / max(energy, 1e-30)
+        if score < best_score:
+            best_score = score
+            best = (off, h.copy(), err, energy)
+    return best
 
 
 @numba.njit(cache=True)
