@@ -11,7 +11,7 @@ from dsp.fm.tx import MPX_RATE, FmStationConfig, Programme, SpuriousEmission, re
 from fm_synth import capture
 
 
-def loop_of(programme: Programme, seconds: float = 24.0):
+def loop_of(programme: Programme, seconds: float = 20.0):
     """Composite → de-emphasised audio → loop detector, a few seconds at a time."""
     cfg = FmStationConfig(programme=programme)
     chain = AudioChain(MPX_RATE / 2)
@@ -30,10 +30,19 @@ def test_planted_loop_found_with_its_period():
     assert r.confidence > 0.8
 
 
-@pytest.mark.parametrize("kind", ["speech", "noise", "tone", "silence"])
+@pytest.mark.parametrize("kind", ["speech", "noise"])
 def test_quiet_on_programme_that_does_not_repeat(kind):
     r = loop_of(Programme(kind, seed=21))
     assert r.period_s is None and r.confidence < 0.5
+
+
+def test_quiet_on_a_steady_tone_and_on_silence():
+    t = np.arange(48_000 * 30) / 48_000
+    for audio in (8000 * np.sin(2 * np.pi * 1000 * t), np.zeros(len(t))):
+        det = LoopDetector(48_000)
+        det.add(audio + np.random.default_rng(1).standard_normal(len(t)))
+        r = det.result()
+        assert r.period_s is None and r.confidence < 0.5
 
 
 def test_intermodulation_formulas():
@@ -52,7 +61,7 @@ def test_aviation_product_attributed_to_the_right_pair():
     s1 = FmStationConfig(programme=Programme("speech", seed=1), spurious=spur, seed=1)
     s2 = FmStationConfig(programme=Programme("speech", seed=2), seed=2)
     s3 = FmStationConfig(programme=Programme("speech", seed=3), seed=3)
-    x = capture([(s1, f1 - fc, -12.0), (s2, f2 - fc, -12.0), (s3, f3 - fc, -14.0)], 2.4e6, 2_400_000,
+    x = capture([(s1, f1 - fc, -12.0), (s2, f2 - fc, -12.0), (s3, f3 - fc, -14.0)], 2.4e6, 1_440_000,
                 noise_dbfs_per_200k=-75)
     res = analyse_array(x, 2.4e6, fc, AnalysisOptions(decode_rds=False))
     assert len(res.stations) == 3
