@@ -15,6 +15,7 @@ the same files go through ``grgsm_decode``.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import tempfile
@@ -86,12 +87,12 @@ def ninety(snrs, probs) -> float | None:
     return None
 
 
-def grgsm_si3(cfile: Path) -> float | None:
+def grgsm_si3(cfile: Path) -> int | None:
     exe = shutil.which("grgsm_decode")
     if exe is None:
         return None
-    res = subprocess.run([exe, "-c", str(cfile), "-s", str(RATE), "-f", str(CENTRE), "-m", "BCCH", "-t", "0"],
-                         capture_output=True, text=True, env={"VOLK_GENERIC": "1"}, check=False)
+    res = subprocess.run([exe, "-c", str(cfile), "-s", str(RATE), "-f", str(CENTRE), "-m", "BCCH", "-t", "0", "-v"],
+                         capture_output=True, text=True, env={**os.environ, "VOLK_GENERIC": "1"}, check=False)
     want = " ".join(f"{b:02x}" for b in SI3)
     return res.stdout.count(want)
 
