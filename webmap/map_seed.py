@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from webmap import registers
 from webmap.nodes import add_node
 from webmap.wire import read_batch
 
@@ -116,6 +117,7 @@ def build_city(station, *, n_targets: int = 4, n_readings: int = 2000, hours: fl
     for j, t in enumerate(times):
         a = 2 * math.pi * j / steps
         city.van_track.append((float(t), *offset(lat0, lon0, 1200 * math.sin(a), 900 * math.sin(2 * a))))
+    load_registers(station, city.emitters)
     tokens = {name: add_node(station.store, name)[0] for name in [*city.nodes, "van-1"]}
     for name, node in tokens.items():
         batch: list[dict] = []
@@ -146,6 +148,25 @@ def build_city(station, *, n_targets: int = 4, n_readings: int = 2000, hours: fl
         if batch:
             _send(station, node, name, batch)
     return city
+
+
+def load_registers(station, emitters: list[Emitter]) -> None:
+    """Licence registers (INTERFACES.md CSV) naming every emitter but the first two (the rogue cell
+    and the pirate), so the verdict rules have something to hold the targets against."""
+    cells = ["operator,mcc,mnc,lac,cell_id,arfcn,bsic,lat,lon"]
+    fm = ["freq_hz,pi,ps,name,lat,lon,erp_w,licence_id"]
+    for i, e in enumerate(emitters[2:], start=2):
+        p = e.payload
+        if e.kind == "gsm":
+            op = "China Mobile" if p["mnc"] == "00" else "China Unicom"
+            cells.append(f"{op},{p['mcc']},{p['mnc']},{p['lac']},{p['cell_id']},{p['arfcn']},"
+                         f"{p['bsic']['ncc'] * 8 + p['bsic']['bcc']},{e.lat:.6f},{e.lon:.6f}")
+        else:
+            rds = p["rds"]
+            fm.append(f"{e.freq_hz:.0f},{rds['pi']},{rds['ps'].strip()},Station {i},{e.lat:.6f},{e.lon:.6f},"
+                      f"1000,SH-FM-{i:03d}")
+    registers.load(station.store, "cells", "\n".join(cells) + "\n", "synthetic city (webmap.map_seed)")
+    registers.load(station.store, "fm", "\n".join(fm) + "\n", "synthetic city (webmap.map_seed)")
 
 
 def _send(station, node, name: str, observations: list[dict]) -> None:

@@ -84,7 +84,7 @@ def folium_map(leaflet_js: str, leaflet_css: str) -> tuple[folium.Map, dict[str,
     url = tile_url()
     if url:
         folium.TileLayer(tiles=url, attr="map tiles: configured server", name="Base map", max_zoom=19).add_to(m)
-    groups = {key: folium.FeatureGroup(name=label, show=key != "sites").add_to(m) for key, label in LAYERS}
+    groups = {key: folium.FeatureGroup(name=label).add_to(m) for key, label in LAYERS}
     folium.LayerControl(collapsed=False).add_to(m)
     return m, {"map": m.get_name(), **{k: g.get_name() for k, g in groups.items()}}
 
@@ -112,7 +112,7 @@ def map_page():
     nonce = secrets.token_urlsafe(16)
     parts = {k: Markup(_with_nonce(getattr(fig, k).render(), nonce)) for k in ("header", "html", "script")}
     config = {"names": names, "tiles": tile_url() is not None, "data_url": "/map/data.json",
-              "detail_url": "/map/targets/", "poll_s": 10, "max_hours": MAX_HOURS,
+              "detail_url": "/map/targets/", "poll_s": current_app.config.get("FOXHUNT_MAP_POLL_S", 10), "max_hours": MAX_HOURS,
               "can_open_cases": current_user().can("coordinator")}
     return html_page("map.html", nonce=nonce, folium=parts, folium_tiles=config["tiles"], config=script_json(config))
 

@@ -24,8 +24,9 @@ def _p(text, style) -> Paragraph:
     return Paragraph(escape("–" if text is None else str(text)), style)
 
 
-def _table(rows: list[list], styles, widths=None) -> Table:
-    body = styles["BodyText"].clone("cell", fontSize=8, leading=10)
+def _table(rows: list[list], styles, widths=None, font: str = "Helvetica") -> Table:
+    """A grid of escaped paragraphs; Courier fits a whole 64-digit hash on one line of 125 mm."""
+    body = styles["BodyText"].clone("cell", fontName=font, fontSize=8 if font == "Helvetica" else 7, leading=10)
     t = Table([[_p(c, body) for c in r] for r in rows], colWidths=widths, repeatRows=0)
     t.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.grey),
                            ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)]))
@@ -104,10 +105,13 @@ def render_pdf(doc: dict) -> bytes:
                         for r in doc["timeline"]["readings_by_node"]], styles),
               _p(f"{len(doc['timeline']['decodes'])} decodes of the carrier.", body),
               _p("Evidence (SHA-256 of every file)", h2),
-              _table([["file", "type", "bytes", "SHA-256", "added"]]
+              _table([["file", "type", "bytes", "added"]]
                      + [[e["filename"] + (f" — {e['description']}" if e.get("description") else ""), e["media_type"],
-                         e["size"], e["sha256"], f"{e['uploaded_at']} by {e['uploaded_by']}"]
-                        for e in doc["evidence"]], styles, [35 * mm, 22 * mm, 14 * mm, 62 * mm, 37 * mm]),
+                         e["size"], f"{e['uploaded_at']} by {e['uploaded_by']}"]
+                        for e in doc["evidence"]], styles, [70 * mm, 30 * mm, 20 * mm, 50 * mm]),
+              Spacer(1, 2 * mm),
+              _table([["file", "SHA-256"]] + [[e["filename"], e["sha256"]] for e in doc["evidence"]],
+                     styles, [45 * mm, 125 * mm], font="Courier"),
               _p("Chain of custody", h2),
               _table([["when", "who", "what", "detail"]]
                      + [[e["at"], e["actor"], e["kind"], json.dumps(e["detail"], ensure_ascii=False, sort_keys=True)]

@@ -14,6 +14,7 @@
   var timeLabel = document.getElementById("fh-time-label");
   var status = document.getElementById("fh-status");
   var markers = {};
+  var details = {};                   // popup details by target id, for the current time
   var openTarget = null;
   var fitted = false;
   var heatTarget = null;
@@ -101,13 +102,20 @@
                                 "approach with " + name));
     });
     box.appendChild(actions);
-    fh.getJSON(cfg.detail_url + t.id + ".json?hours=" + hours() + "&at=" + atTime()).then(function (d) {
+    function fill(d) {
       nodes.textContent = "heard by: " + (d.nodes.length ? d.nodes.map(function (n) {
         return n.name + " (" + n.readings + ", max " + n.max_dbm + " dBm)";
       }).join("; ") : "no node in this window");
       var dt = fh.el("table", {"class": "fh-facts"});
       flatten(d.decoded, "", []).forEach(function (kv) { fh.row(dt, kv[0], kv[1]); });
-      decoded.appendChild(dt);
+      var old = decoded.querySelector("table");
+      if (old) decoded.replaceChild(dt, old); else decoded.appendChild(dt);
+    }
+    if (details[t.id]) fill(details[t.id]);        // no flicker when a live update redraws the popup
+    fh.getJSON(cfg.detail_url + t.id + ".json?hours=" + hours() + "&at=" + atTime()).then(function (d) {
+      details[t.id] = d;
+      fill(d);
+      if (markers[t.id] && markers[t.id].isPopupOpen()) markers[t.id].getPopup().update();  // re-pan to the grown popup
     }).catch(function (e) { nodes.textContent = "heard by: " + e.message; });
     return box;
   }
@@ -118,6 +126,7 @@
   }
 
   function draw(d) {
+    var reopen = openTarget;            // clearing the layers closes the popup, which forgets it
     Object.keys(layers).forEach(function (k) { layers[k].clearLayers(); });
     markers = {};
     var bounds = [];
@@ -155,7 +164,7 @@
       }
       var m = L.circleMarker([t.fix.lat, t.fix.lon], {radius: 9, color: "#000", weight: 1, fillColor: c, fillOpacity: 0.95});
       m.bindTooltip(fh.el("span", null, identityText(t)));
-      m.bindPopup(function () { return popupFor(t); }, {maxWidth: 420});
+      m.bindPopup(function () { return popupFor(t); }, {maxWidth: 420, maxHeight: 340});
       m.on("popupopen", function () { openTarget = t.id; });
       m.on("popupclose", function () { if (openTarget === t.id) openTarget = null; });
       m.addTo(layers.targets);
@@ -175,7 +184,7 @@
       m.addTo(layers.sites);
     });
     if (!fitted && bounds.length) { map.fitBounds(bounds, {padding: [30, 30]}); fitted = true; }
-    if (openTarget !== null && markers[openTarget]) markers[openTarget].openPopup();
+    if (reopen !== null && markers[reopen]) markers[reopen].openPopup();
     status.textContent = d.targets.length + " targets (" + located + " located), " + d.sensors.length +
       " sensors, " + d.heat.cells.length + " heat cells" + (heatTarget !== null ? " of target " + heatTarget : "") +
       " — " + fh.when(d.at);
@@ -183,6 +192,7 @@
   }
 
   function refresh() {
+    if (!live()) details = {};
     var url = cfg.data_url + "?hours=" + hours() + (live() ? "" : "&at=" + atTime()) +
               (heatTarget !== null ? "&heat_target=" + heatTarget : "");
     timeLabel.textContent = live() ? "live" : fh.when(atTime());
