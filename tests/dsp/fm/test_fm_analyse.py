@@ -141,3 +141,13 @@ def test_wide_emissions_outside_the_fm_bands_are_not_stations():
     x = capture([(cfg, 200e3, -8.0)], FS, 480_000, noise_dbfs_per_200k=-50)
     assert analyse_array(x, FS, 954.4e6, OPT).stations == ()  # e.g. a GSM downlink capture
     assert len(analyse_array(x, FS, 954.4e6, AnalysisOptions(fm_range_hz=None)).stations) == 1
+
+
+def test_transmitted_rds_comes_back_through_the_analysis():
+    from dsp.fm import rds
+
+    groups = tuple(rds.encode_station(0xC3A1, "FOXHUNT ", pty=10, rt="test"))
+    cfg = FmStationConfig(programme=Programme("speech", seed=6), rds_groups=groups, rds_dev_hz=2500)
+    x = capture([(cfg, 250e3, -10.0)], FS, 3_000_000, noise_dbfs_per_200k=-45)
+    (st,) = analyse_array(x, FS, 98e6, OPT).stations
+    assert st.rds is not None and (st.rds.pi, st.rds.ps, st.rds.pty) == ("C3A1", "FOXHUNT ", 10)
