@@ -60,7 +60,8 @@ class _SlotCache:
         self._d: OrderedDict = OrderedDict()
 
     def get(self, bits: np.ndarray, tau0: float, n: int, sps: float) -> np.ndarray:
-        key = (bits.tobytes(), round(tau0, 9), n)
+        # 1e-6 symbol (4 ps): coarse enough that the float error of hours of absolute time agrees.
+        key = (bits.tobytes(), round(tau0, 6), n)
         hit = self._d.get(key)
         if hit is not None:
             self._d.move_to_end(key)
