@@ -113,3 +113,18 @@ def test_noise_tones_and_truncated_bursts_give_no_cell():
 def test_rate_too_low_is_one_clear_error():
     with pytest.raises(DspError, match="too low"):
         receive(stream(np.zeros(1000, np.complex64)), 200e3, 947e6)
+
+
+def test_carrier_that_stops_and_restarts_is_reacquired():
+    """A BTS (or a catcher) off for half a second, back with another frame number."""
+    rate = 2.4e6
+    si = _si(77)
+    on1 = render_bcch(9, si, rate, 0.0, int(1.0 * rate), fn0=1000)
+    on2 = render_bcch(9, si, rate, 0.3, int(1.0 * rate), fn0=200_000)
+    x = np.concatenate([on1, np.zeros(int(0.5 * rate), np.complex64), on2])
+    rng = np.random.default_rng(9)
+    x = (x + 0.05 * (rng.standard_normal(x.size) + 1j * rng.standard_normal(x.size))).astype(np.complex64)
+    (cell,) = receive(stream(x), rate, 947e6)
+    fns = [fn for fn, r in cell.blocks if r.ok]
+    assert sum(fn < 100_000 for fn in fns) >= 35 and sum(fn > 200_000 for fn in fns) >= 35
+    assert cell.last_seen_s > 2.3
