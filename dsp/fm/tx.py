@@ -296,6 +296,11 @@ def render_fm_station(config: FmStationConfig, sample_rate: float, start_s: floa
     b0 = first // up - 1
     last = (out_i0 + n_samples - 1) * down // up
     phi = _span(lambda k: _chunk_phase(config, k), MPX_RATE, b0, last + 3 - b0)
+    if config.freq_offset_hz:
+        # A frequency offset is a phase ramp, which the cubic reproduces exactly: add it at the
+        # 480 kHz nodes (a fifth of the work at 2.4 MS/s), reduced to turns so it stays precise.
+        cycles = (config.freq_offset_hz / MPX_RATE) * np.arange(b0, last + 3, dtype=np.float64)
+        phi = phi + 2 * np.pi * (cycles - np.floor(cycles[0]))
     if down == 1 and first % up == 0 and n_samples % up == 0:
         # Every 480 kHz interval holds the same `up` output positions: one small matrix product.
         u = np.arange(up) / up
@@ -309,8 +314,6 @@ def render_fm_station(config: FmStationConfig, sample_rate: float, start_s: floa
         p0, p1 = phi[j], phi[j + 1]
         h = _hermite(rem / up)
         phase = h[:, 0] * p0 + h[:, 1] * 0.5 * (p1 - phi[j - 1]) + h[:, 2] * p1 + h[:, 3] * 0.5 * (phi[j + 2] - p0)
-    if config.freq_offset_hz:
-        phase += 2 * np.pi * ((config.freq_offset_hz * (out_i0 + np.arange(n_samples)) / sample_rate) % 1.0)
     # Reduced to one turn first, the phase loses nothing in float32, where cos/sin are several
     # times faster: the output rate is where the time goes.
     phase = np.mod(phase, 2 * np.pi).astype(np.float32)
