@@ -226,11 +226,13 @@ class _Tracker:
             fix = fcch_fix(self._window(lo, fcch_hi), SPS) if lo >= self.buf_start else None
             if fix is None:
                 continue
+            before = self.freq_corr
             self.freq_corr += fix.freq_offset_hz
             t0 = lo + int(round(fix.start)) + FRAME
             seg_lo = t0 - (ACQUIRE_SEARCH + PRE_TAPS) * SPS
             got = sch_fix(self._window(seg_lo, sch_hi), SPS, t0 - seg_lo, ACQUIRE_SEARCH)
             if got is None:
+                self.freq_corr = before  # that tone was not this carrier's FCCH
                 continue
             self._locked(got.info, seg_lo + got.start)
             self.next_fn += 1

@@ -26,6 +26,9 @@ SCH_TRAINING_START = 42
 #: Fine frequency: over 140 of the burst's symbols, phase change across 70 (±1.9 kHz unambiguous).
 FINE_SPAN = 140
 FINE_LAG = 70
+#: How far (rad per symbol) the tone's phase step may be from π/2: ±0.3 rad is ±13 kHz, beyond any
+#: residual after the wideband search, within reach of the bias noise gives that angle.
+MAX_TONE_ANGLE = 0.3
 #: |Σ y[n+sps]·y*[n]| / Σ|y|² above which a stretch is taken for an FCCH burst (≈ S/(S+N)).
 MIN_QUALITY = 0.35
 
@@ -65,6 +68,8 @@ def fcch_fix(y: np.ndarray, samples_per_symbol: int) -> FcchFix | None:
     s = csum[inner:] - csum[:-inner]
     p = psum[inner:] - psum[:-inner]
     q = np.abs(s) / np.maximum(p, 1e-30)
+    # Only the FCCH's own tone: a quarter turn per symbol (any steady tone has a high q too).
+    q = np.where(np.abs(np.angle(s * -1j)) < MAX_TONE_ANGLE, q, 0.0)
     k = int(np.argmax(q))
     if q[k] < MIN_QUALITY:
         return None
