@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from dsp.fm.rds_station import RdsResult
 
 #: Flags a station can carry (what an inspector looks at first).
 FLAGS = ("at_capture_edge", "off_raster", "over_deviation", "mpx_power_over_limit",
@@ -25,7 +26,7 @@ class FmStation:
     occupied_bw_hz: float | None  # 99 % power (ITU-R SM.328 β = 1 %)
     peak_deviation_hz: float | None
     stereo: bool
-    rds: Any | None  # dsp.fm.rds.RdsResult (duck-typed: has to_json())
+    rds: RdsResult | None  # IEC 62106 decode (dsp.fm.rds), None when no PI reached agreement
     channel_hz: float  # nearest 100 kHz raster channel
     freq_offset_hz: float  # freq_hz − channel_hz
     occupied_bw_xdb_hz: float | None  # −26 dB bandwidth
