@@ -73,7 +73,7 @@ def test_rate_too_low_is_one_line_exit_2(realdata, capsys):
     assert len(err) == 1 and err[0].startswith("foxhunt: error:") and "too low" in err[0]
 
 
-def test_bad_gsmtap_address_is_a_usage_error(capsys):
+def test_bad_gsmtap_address_is_a_usage_error():
     with pytest.raises(SystemExit) as exc:
         main(["decode", "gsm", "x.cfile", "--gsmtap", "nohost:notaport"])
     assert exc.value.code == 2

@@ -156,14 +156,6 @@ def channelize(x: np.ndarray, sample_rate: float, offsets_hz, samples_per_symbol
     return (y * np.exp(-2j * np.pi * np.outer(ch.residual_hz, t))).astype(np.complex64)
 
 
-def raster_offsets(sample_rate: float, center_freq: float, margin_hz: float = 100e3) -> np.ndarray:
-    """Offsets (Hz from centre) of the 200 kHz raster carriers whose channel fits inside the capture."""
-    half = sample_rate / 2 - margin_hz
-    first = np.ceil((center_freq - half) / 200e3) * 200e3
-    freqs = np.arange(first, center_freq + half + 1e-3, 200e3)
-    return freqs - center_freq
-
-
 def _complex(x: np.ndarray, name: str) -> np.ndarray:
     a = np.asarray(x)
     if a.ndim != 1:

@@ -100,8 +100,7 @@ def fcch_hits(x: np.ndarray, sample_rate: float, t0_s: float = 0.0) -> list[Fcch
             for t, f, r in zip(times, tone, ratio)]
 
 
-def group_carriers(hits: list[FcchHit], n_frames_scanned: int, sample_rate: float,
-                   tolerance_hz: float = 2e3) -> list[FcchCarrier]:
+def group_carriers(hits: list[FcchHit], n_frames_scanned: int, tolerance_hz: float = 2e3) -> list[FcchCarrier]:
     """Carriers from the hits: tones within ``tolerance_hz`` belong together; steady tones are dropped.
 
     Consecutive frames that saw the same burst count once (the strongest).

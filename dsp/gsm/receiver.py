@@ -94,7 +94,7 @@ def find_carriers(blocks: Iterable[np.ndarray], sample_rate: float) -> list[Fcch
         tail = seg[seg.size - keep:]
         t += x.size / sample_rate
     edge = sample_rate / 2 - 20e3
-    return [c for c in group_carriers(hits, frames, sample_rate) if abs(c.carrier_hz) < edge]
+    return [c for c in group_carriers(hits, frames) if abs(c.carrier_hz) < edge]
 
 
 def receive(source: BlockSource, sample_rate: float, center_freq: float,

@@ -5,8 +5,9 @@ The carrier is at 0 Hz, unit power, and a pure function of its arguments and abs
 sample n of a call is time ``start_s + n / sample_rate``, and time 0 is the start of TS0 of
 frame ``fn0``, so consecutive calls join seamlessly. Each timeslot is rendered on its own (148
 burst bits, then ones in the 8.25-symbol guard) starting from phase 0, so the waveform is an
-absolute function of time (the phase steps fall in guard periods, as a BTS's ramps do); slot waveforms are cached by content and by where the sample grid falls in the slot, which
-repeats every 13 frames at the usual SDR rates — so a long run costs little more than copying.
+absolute function of time (the phase steps fall in guard periods, as a BTS's ramps do). Slot
+waveforms are cached by content and by where the sample grid falls in the slot, which repeats
+every 13 frames at the usual SDR rates — so a long run costs little more than copying.
 """
 
 from __future__ import annotations
