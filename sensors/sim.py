@@ -236,6 +236,10 @@ class SimSource(Source):
         """Scenario time of the next sample."""
         return self._t
 
+    def skip_to(self, t_s: float) -> None:
+        """Let the node idle until scenario time ``t_s`` (never backwards): nothing is rendered."""
+        self._t = max(self._t, float(t_s))
+
     def tune(self, freq_hz: float) -> None:
         if freq_hz > self.max_freq_hz:
             raise SourceError(f"{self.name}: {freq_hz / 1e6:.1f} MHz is above the simulated {self.tuner}'s "

@@ -111,6 +111,9 @@ def test_time_advances_with_samples_and_retunes(tmp_path):
     _, t2 = src.read(24_000)
     assert t1 == pytest.approx(scen.start_unix + 0.01) and t2 - t1 == pytest.approx(0.01)
     assert src.position(t2).source == "sim"
+    src.skip_to(60.0)
+    src.skip_to(30.0)                              # never backwards
+    assert src.read(10)[1] == pytest.approx(scen.start_unix + 60.0)
     with pytest.raises(SourceError, match="ceiling"):
         src.tune(1842.6e6)
 
