@@ -17,7 +17,7 @@ from scipy.optimize import least_squares
 from locator.crlb import fisher_information, position_bound
 from locator.errors import LocatorError
 from locator.fix import Fix, Mode
-from locator.geodesy import LocalFrame, distance_bearing
+from locator.geodesy import LocalFrame
 from locator.likelihood import Likelihood, NoiseModel, aggregate, scale_estimate, site_covariance
 from locator.pathloss import ExponentPrior, PowerPrior, eirp_dbm, power_prior_for, prior_for
 from locator.readings import Readings
@@ -160,8 +160,6 @@ def _make_fix(readings: Readings, frame: LocalFrame, theta: np.ndarray, region: 
     for m in region.modes:
         mlat, mlon = frame.to_latlon(m.x, m.y)
         modes.append(Mode(float(mlat), float(mlon), m.weight))
-    if modes and distance_bearing(lat, lon, modes[0].lat, modes[0].lon)[0] < 1e-9:
-        pass
     return Fix(
         target=readings.target, lat=lat, lon=lon,
         tx_power_dbm=float(eirp_dbm(theta[2], float(np.median(readings.freq_hz)))),

@@ -58,19 +58,28 @@ class Sites:
     count: np.ndarray
     censored: np.ndarray
     fading_db: float            # sd of single readings about their place's shadowed mean
-    of_reading: np.ndarray      # site index of every reading
+    of_reading: np.ndarray      # site index of every reading (−1: a floor reading dropped beside heard ones)
 
 
 def aggregate(x: np.ndarray, y: np.ndarray, power: np.ndarray, censored: np.ndarray, noise: "NoiseModel",
               focus: tuple[float, float] | None = None) -> Sites:
     """Group readings into square cells: ``noise.site_m`` for heard readings, ``noise.censored_site_m``
-    for readings at the floor (a run of them along a street says one thing: far from here).
+    for readings at the floor (a run of them along a street says one thing: far from here); floor
+    readings in a censored cell where the target was also heard are dropped.
 
     With ``focus`` (a first estimate), heard readings are grouped on a multi-resolution grid instead:
     cells of d/10 (powers of two from 2 m to ``site_m``) at distance d from the focus, since near the
     transmitter the power changes faster than the shadowing and a coarse cell would blur it.
     """
     fading = _fading_at_repeated_places(x, y, power, censored)
+    # A floor reading where others heard the target (within a censored cell) only says the level
+    # fluctuates near the floor there; the heard readings say more, so the floor ones are dropped.
+    cc = group_index(np.floor(x / noise.censored_site_m), np.floor(y / noise.censored_site_m))
+    heard = np.zeros(cc.max() + 1 if cc.size else 0, bool)
+    heard[cc[~censored]] = True
+    use = ~(censored & heard[cc])
+    of_reading = np.full(x.shape, -1)
+    x, y, power, censored = x[use], y[use], power[use], censored[use]
     cell = np.full(x.shape, noise.site_m)
     if focus is not None:
         d = np.hypot(x - focus[0], y - focus[1])
@@ -92,7 +101,8 @@ def aggregate(x: np.ndarray, y: np.ndarray, power: np.ndarray, censored: np.ndar
     # A censored site's floor: the highest floor reported there.
     floor = np.full(m, -np.inf)
     np.maximum.at(floor, inv, np.where(censored, power, -np.inf))
-    return Sites(sx, sy, np.where(cens, floor, med), count, cens, fading, inv)
+    of_reading[use] = inv
+    return Sites(sx, sy, np.where(cens, floor, med), count, cens, fading, of_reading)
 
 
 def group_index(*columns: np.ndarray) -> np.ndarray:

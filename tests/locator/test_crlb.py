@@ -2,7 +2,6 @@
 finite differences of the log-likelihood, averaged over Monte-Carlo draws of the same noise model."""
 
 import numpy as np
-import pytest
 
 from locator.crlb import fisher_information, mean_jacobian, position_bound
 from locator.pathloss import mean_power

@@ -57,6 +57,14 @@ def test_censored_readings_are_grouped_on_the_coarser_grid():
     assert sites.censored.all() and len(sites.x) == 2
 
 
+def test_floor_readings_beside_heard_ones_are_dropped():
+    x = np.array([0.0, 5.0, 10.0, 1000.0, 1010.0])
+    cens = np.array([False, True, False, True, True])
+    sites = aggregate(x, np.zeros(5), np.array([-90.0, -105.0, -92.0, -105.0, -105.0]), cens, NoiseModel())
+    assert sites.of_reading[1] == -1 and np.all(sites.of_reading[[0, 2, 3, 4]] >= 0)
+    assert sites.censored.sum() == 1 and (~sites.censored).sum() == 1
+
+
 def test_site_covariance_is_exponential_in_distance():
     x = np.array([0.0, 50.0, 500.0, 2000.0])
     y = np.zeros(4)
