@@ -23,6 +23,7 @@ from dsp.fm.audio import AudioChain
 from dsp.fm.aviation import AM_MIN_CORRELATION, audio_correlation, frequency_relations
 from dsp.fm.bandwidth import occupied_bandwidth, xdb_bandwidth
 from dsp.fm.carriers import Emission, detect_emissions, remove_dc_spike
+from dsp.fm.checks import complex_1d
 from dsp.fm.channelize import ChannelPlan, channelize, plan_for
 from dsp.fm.demod import FmDemodulator, StreamingDecimator
 from dsp.fm.deviation import DEVIATION_LIMIT_HZ, DeviationMeter
@@ -93,9 +94,7 @@ class FmAnalysis:
 def analyse_array(x: np.ndarray, sample_rate: float, center_freq: float,
                   options: AnalysisOptions = AnalysisOptions()) -> FmAnalysis:
     """:func:`analyse` of samples already in memory."""
-    x = np.asarray(x)
-    if x.ndim != 1 or not np.iscomplexobj(x):
-        raise DspError(f"x: expected a 1-D complex array, got {x.dtype} of shape {x.shape}")
+    x = complex_1d(x, "x")
     return analyse(lambda start, count: x[start:start + count], len(x), sample_rate, center_freq, options)
 
 

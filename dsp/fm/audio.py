@@ -8,6 +8,7 @@ import numpy as np
 from scipy import signal
 
 from dsp.errors import DspError
+from dsp.fm.checks import real_1d
 from dsp.fm.demod import StreamingDecimator
 
 AUDIO_TARGET_HZ = 48_000
@@ -44,7 +45,7 @@ class AudioChain:
         self._lp = StreamingDecimator(signal.firwin(63, 16e3, fs=mpx_rate), factor)
 
     def process(self, mpx: np.ndarray) -> np.ndarray:
-        x = np.asarray(mpx, dtype=np.float64)
+        x = real_1d(mpx, "mpx").astype(np.float64)
         if self._zi.size:
             x, self._zi = signal.lfilter(self._b, self._a, x, zi=self._zi)
         y = self._lp.process(x)

@@ -16,6 +16,7 @@ import numpy as np
 from scipy import fft as sfft
 
 from dsp.errors import DspError
+from dsp.fm.checks import complex_1d
 
 #: Output bins per segment; the guard discarded at each end of a segment, in output samples.
 _SEG_OUT = 8192
@@ -74,9 +75,7 @@ def channelize(x: np.ndarray, plan: ChannelPlan, offsets_hz, start_index: int = 
     ``passbands_hz`` narrows a channel's filter (one value per offset, at most the plan's, the
     transition kept as wide) where a neighbour sits closer than the plan allows for.
     """
-    x = np.asarray(x)
-    if x.ndim != 1 or not np.iscomplexobj(x):
-        raise DspError(f"x: expected a 1-D complex array, got {x.dtype} of shape {x.shape}")
+    x = complex_1d(x, "x")
     d, g = plan.decimation, plan.guard
     if context and context < g:
         raise DspError(f"context {context}: expected 0 or ≥ {g} samples")

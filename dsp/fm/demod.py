@@ -8,15 +8,14 @@ import numpy as np
 from scipy import signal
 
 from dsp.errors import DspError
+from dsp.fm.checks import complex_1d
 
 
 def discriminate(z: np.ndarray, rate: float, prev: complex | None = None) -> np.ndarray:
     """Instantaneous frequency in Hz (float32), one value per sample of ``z``:
     ``arg(z[n]·conj(z[n−1]))·rate/2π``; ``prev`` is the sample before ``z[0]`` (when None the
     first output is 0)."""
-    z = np.asarray(z)
-    if z.ndim != 1 or not np.iscomplexobj(z):
-        raise DspError(f"z: expected a 1-D complex array, got {z.dtype} of shape {z.shape}")
+    z = complex_1d(z, "z")
     if len(z) == 0:
         return np.zeros(0, np.float32)
     z = z.astype(np.complex64, copy=False)

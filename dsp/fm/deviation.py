@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dsp.errors import DspError
+from dsp.fm.checks import real_1d
 
 #: BS.412: the reference MPX power is that of a sine giving ±19 kHz deviation.
 REFERENCE_POWER_HZ2 = 19e3 ** 2 / 2
@@ -42,9 +42,7 @@ class DeviationMeter:
         self._max = -np.inf
 
     def add(self, freq_hz: np.ndarray) -> None:
-        f = np.asarray(freq_hz)
-        if f.ndim != 1:
-            raise DspError(f"freq_hz: expected a 1-D array, got shape {f.shape}")
+        f = real_1d(freq_hz, "freq_hz")
         if len(f) == 0:
             return
         idx = ((np.clip(f, -_SPAN_HZ, _SPAN_HZ - 1e-3) + _SPAN_HZ) * (1 / _BIN_HZ)).astype(np.int64)

@@ -15,6 +15,7 @@ import numpy as np
 from scipy import fft as sfft
 
 from dsp.errors import DspError
+from dsp.fm.checks import real_1d
 
 FRAME_S = 0.05
 N_BANDS = 24
@@ -48,7 +49,7 @@ class LoopDetector:
         self._frames: list[np.ndarray] = []
 
     def add(self, audio: np.ndarray) -> None:
-        x = np.concatenate((self._pending, np.asarray(audio, dtype=np.float64)))
+        x = np.concatenate((self._pending, real_1d(audio, "audio").astype(np.float64)))
         n = max(0, (len(x) - self.nfft) // self.hop + 1)
         if n:
             idx = self.hop * np.arange(n)[:, None] + np.arange(self.nfft)[None, :]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dsp.errors import DspError
+from dsp.fm.checks import real_1d
 
 PILOT_HZ = 19_000.0
 QUIET_HZ = 17_500.0
@@ -49,7 +50,7 @@ class PilotMeter:
     def add(self, mpx: np.ndarray) -> None:
         if self._count >= self._limit:
             return
-        x = np.concatenate((self._pending, np.asarray(mpx, np.float32)))
+        x = np.concatenate((self._pending, real_1d(mpx, "mpx").astype(np.float32)))
         n = (len(x) // self.slot) * self.slot
         if n:
             slots = x[:n].reshape(-1, self.slot)

@@ -16,6 +16,7 @@ from scipy import fft as sfft
 from scipy import stats
 
 from dsp.errors import DspError
+from dsp.fm.checks import complex_1d
 
 
 @dataclass(frozen=True)
@@ -81,9 +82,7 @@ class PsdAccumulator:
 
 def welch_psd(x: np.ndarray, sample_rate: float, nfft: int = 8192) -> Psd:
     """The averaged spectrum of a whole array (see :class:`PsdAccumulator`)."""
-    x = np.asarray(x)
-    if x.ndim != 1 or not np.iscomplexobj(x):
-        raise DspError(f"x: expected a 1-D complex array, got {x.dtype} of shape {x.shape}")
+    x = complex_1d(x, "x")
     acc = PsdAccumulator(nfft, sample_rate)
     acc.add(x)
     return acc.result()
