@@ -29,7 +29,8 @@ def _actor() -> str:
     return f"user:{current_user().username}"
 
 
-def _fail(exc: store_cases.CaseError):
+@cases_bp.errorhandler(store_cases.CaseError)
+def _refused(exc: store_cases.CaseError):
     resp = jsonify({"error": str(exc)})
     resp.status_code = exc.status
     return resp
@@ -98,22 +99,16 @@ def api_list():
 @cases_bp.get("/api/v1/cases/<int:case_id>")
 @requires("liaison")
 def api_get(case_id: int):
-    try:
-        with _station().store.read() as conn:
-            return jsonify(_case_json(conn, store_cases.get(conn, case_id)))
-    except store_cases.CaseError as exc:
-        return _fail(exc)
+    with _station().store.read() as conn:
+        return jsonify(_case_json(conn, store_cases.get(conn, case_id)))
 
 
 @cases_bp.post("/api/v1/targets/<int:target_id>/case")
 @requires("coordinator")
 def api_open(target_id: int):
-    try:
-        with _station().store.write() as conn:
-            case = store_cases.open_case(conn, target_id, _actor())
-            return jsonify(_case_json(conn, case)), 201
-    except store_cases.CaseError as exc:
-        return _fail(exc)
+    with _station().store.write() as conn:
+        case = store_cases.open_case(conn, target_id, _actor())
+        return jsonify(_case_json(conn, case)), 201
 
 
 @cases_bp.post("/api/v1/targets/<int:target_id>/case/found")
@@ -121,14 +116,11 @@ def api_open(target_id: int):
 def api_found(target_id: int):
     """One tap in the van: open the target's case if needed and record the found position."""
     body = _body()
-    try:
-        with _station().store.write() as conn:
-            case = store_cases.open_case(conn, target_id, _actor())
-            case = store_cases.record_found(conn, case.id, body.get("lat"), body.get("lon"), _actor(),
-                                            body.get("method", "not stated"))
-            return jsonify(case.to_json()), 201
-    except store_cases.CaseError as exc:
-        return _fail(exc)
+    with _station().store.write() as conn:
+        case = store_cases.open_case(conn, target_id, _actor())
+        case = store_cases.record_found(conn, case.id, body.get("lat"), body.get("lon"), _actor(),
+                                        body.get("method", "not stated"))
+        return jsonify(case.to_json()), 201
 
 
 @cases_bp.patch("/api/v1/cases/<int:case_id>")
@@ -137,28 +129,22 @@ def api_change(case_id: int):
     body = _body()
     if not body or set(body) - {"state", "reason", "assignee"} or ("reason" in body and "state" not in body):
         abort(400, "body: expected {\"state\", optional \"reason\"} and/or {\"assignee\"}")
-    try:
-        with _station().store.write() as conn:
-            if "assignee" in body:
-                store_cases.assign(conn, case_id, body["assignee"], _actor())
-            if "state" in body:
-                if body["state"] == "notified":
-                    abort(409, "state: notified is reached by issuing the notification (POST …/notification)")
-                store_cases.move(conn, case_id, body["state"], _actor(), reason=body.get("reason"))
-            return jsonify(_case_json(conn, store_cases.get(conn, case_id)))
-    except store_cases.CaseError as exc:
-        return _fail(exc)
+    with _station().store.write() as conn:
+        if "assignee" in body:
+            store_cases.assign(conn, case_id, body["assignee"], _actor())
+        if "state" in body:
+            if body["state"] == "notified":
+                abort(409, "state: notified is reached by issuing the notification (POST …/notification)")
+            store_cases.move(conn, case_id, body["state"], _actor(), reason=body.get("reason"))
+        return jsonify(_case_json(conn, store_cases.get(conn, case_id)))
 
 
 @cases_bp.post("/api/v1/cases/<int:case_id>/notes")
 @requires("field")
 def api_note(case_id: int):
-    try:
-        with _station().store.write() as conn:
-            store_cases.add_note(conn, case_id, _body().get("text"), _actor())
-        return jsonify({"ok": True}), 201
-    except store_cases.CaseError as exc:
-        return _fail(exc)
+    with _station().store.write() as conn:
+        store_cases.add_note(conn, case_id, _body().get("text"), _actor())
+    return jsonify({"ok": True}), 201
 
 
 @cases_bp.post("/api/v1/cases/<int:case_id>/attachments")
@@ -169,17 +155,14 @@ def api_attach(case_id: int):
     if upload is None:
         abort(400, "file: expected a multipart upload field named file")
     st = _station()
-    try:
-        with st.store.read() as conn:
-            store_cases.get(conn, case_id)
-        digest, size = store_cases.store_evidence(st.settings.data_dir, upload.stream)
-        with st.store.write() as conn:
-            a = store_cases.attach(conn, case_id, filename=upload.filename or "file",
-                                   media_type=upload.mimetype or "application/octet-stream", sha256=digest,
-                                   size=size, actor=_actor(), description=request.form.get("description"))
-        return jsonify(a.to_json()), 201
-    except store_cases.CaseError as exc:
-        return _fail(exc)
+    with st.store.read() as conn:
+        store_cases.get(conn, case_id)
+    digest, size = store_cases.store_evidence(st.settings.data_dir, upload.stream)
+    with st.store.write() as conn:
+        a = store_cases.attach(conn, case_id, filename=upload.filename or "file",
+                               media_type=upload.mimetype or "application/octet-stream", sha256=digest,
+                               size=size, actor=_actor(), description=request.form.get("description"))
+    return jsonify(a.to_json()), 201
 
 
 @cases_bp.get("/api/v1/cases/<int:case_id>/attachments/<int:attachment_id>")
@@ -187,11 +170,8 @@ def api_attach(case_id: int):
 def api_attachment(case_id: int, attachment_id: int):
     """The evidence file as stored, always as a download (never rendered by the browser)."""
     st = _station()
-    try:
-        with st.store.read() as conn:
-            a = store_cases.get_attachment(conn, attachment_id)
-    except store_cases.CaseError as exc:
-        return _fail(exc)
+    with st.store.read() as conn:
+        a = store_cases.get_attachment(conn, attachment_id)
     if a.case_id != case_id:
         abort(404, f"attachment {attachment_id}: not in case {case_id}")
     path = store_cases.evidence_dir(st.settings.data_dir) / a.sha256
@@ -206,17 +186,14 @@ def api_notify(case_id: int):
     """Build, sign and keep the notification (JSON, HTML, PDF); the case becomes notified."""
     st = _station()
     user = current_user()
-    try:
-        with st.store.write() as conn:
-            case = store_cases.get(conn, case_id)
-            if "notified" not in store_cases.TRANSITIONS[case.state]:
-                raise store_cases.CaseError(f"state: only a located case can be notified (this one is {case.state})", 409)
-            doc = notify.sign(notify.build(conn, case_id, st.settings.data_dir, user.username),
-                              notify.station_key(st.settings.data_dir))
-            files = _write_notification(case_id, doc)
-            store_cases.record_notification(conn, case_id, _actor(), {k: v["sha256"] for k, v in files.items()})
-    except store_cases.CaseError as exc:
-        return _fail(exc)
+    with st.store.write() as conn:
+        case = store_cases.get(conn, case_id)
+        if "notified" not in store_cases.TRANSITIONS[case.state]:
+            raise store_cases.CaseError(f"state: only a located case can be notified (this one is {case.state})", 409)
+        doc = notify.sign(notify.build(conn, case_id, st.settings.data_dir, user.username),
+                          notify.station_key(st.settings.data_dir))
+        files = _write_notification(case_id, doc)
+        store_cases.record_notification(conn, case_id, _actor(), {k: v["sha256"] for k, v in files.items()})
     return jsonify({"files": files, "signature": doc["signature"]}), 201
 
 

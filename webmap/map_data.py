@@ -49,16 +49,17 @@ def _thin(pts: list, n: int = TRACK_POINTS) -> list:
 def sensors(conn: Connection, start: float, at: float) -> list[dict]:
     """Every node with its position at ``at``; vehicles (positions spread over 50 m) with their track
     since ``start`` and heading."""
+    # one row per place a node reported from (a sweep shares its position): a fixed node is one row
+    last = func.max(observations.c.time).label("last_at")
     rows = conn.execute(
-        select(observations.c.node_id, observations.c.time, observations.c.lat, observations.c.lon)
+        select(observations.c.node_id, last, observations.c.lat, observations.c.lon)
         .where(observations.c.time.between(start, at), observations.c.lat.is_not(None),
                observations.c.kind == "power")
-        .order_by(observations.c.node_id, observations.c.time)).all()
+        .group_by(observations.c.node_id, observations.c.lat, observations.c.lon)
+        .order_by(observations.c.node_id, last)).all()
     per: dict[int, list] = defaultdict(list)
     for r in rows:
-        pts = per[r.node_id]
-        if not pts or pts[-1][1:] != (r.lat, r.lon):
-            pts.append((r.time, r.lat, r.lon))
+        per[r.node_id].append((r.last_at, r.lat, r.lon))
     out = []
     for n in conn.execute(select(nodes.c.id, nodes.c.name, nodes.c.last_lat, nodes.c.last_lon,
                                  nodes.c.last_seen_at, nodes.c.revoked_at).order_by(nodes.c.name)):
