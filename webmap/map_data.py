@@ -11,7 +11,7 @@ import json
 import math
 from collections import defaultdict
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, literal_column, select
 
 from webmap.cases_schema import cases
 from webmap.registers import RegisterCache
@@ -128,8 +128,9 @@ def _track_moves(track: list) -> bool:
 
 def heat(conn: Connection, start: float, at: float, target_id: int | None = None) -> dict:
     """Readings above the floor averaged on a ~200 m grid: ``cells`` of [lat, lon, mean dBm, count]."""
-    glat = func.round(observations.c.lat / HEAT_CELL_DEG)
-    glon = func.round(observations.c.lon / HEAT_CELL_DEG)
+    cell = literal_column(repr(HEAT_CELL_DEG))     # inline, so PostgreSQL sees one expression in SELECT and GROUP BY
+    glat = func.round(observations.c.lat / cell)
+    glon = func.round(observations.c.lon / cell)
     q = (select(glat.label("i"), glon.label("j"), func.avg(observations.c.power_dbm), func.count())
          .where(observations.c.kind == "power", observations.c.floor.is_(False),
                 observations.c.lat.is_not(None), observations.c.time.between(start, at))

@@ -184,3 +184,15 @@ def test_notification_only_for_a_located_case(notified):
     H = {"X-CSRF-Token": coord.get("/api/v1/session").json["csrf_token"]}
     r = coord.post(f"/api/v1/cases/{cid}/notification", headers=H)
     assert r.status_code == 409 and "only a located case" in r.json["error"]
+
+
+def test_map_and_exports_on_both_backends(case_app):
+    """The map's queries (grouping by place, the heat grid) and the exports on SQLite and PostgreSQL."""
+    liaison, _ = client_for(case_app, "liaison")
+    d = liaison.get("/map/data.json").json
+    assert len(d["sensors"]) == 7 and len(d["heat"]["cells"]) > 5 and len(d["targets"]) == 4
+    assert next(s for s in d["sensors"] if s["name"] == "van-1")["moving"]
+    tid = target_id(case_app, ROGUE)
+    assert liaison.get(f"/map/targets/{tid}.json").json["nodes"]
+    for url in ("/export/targets.geojson", "/export/targets.kml", "/export/targets.csv", "/export/readings.csv"):
+        assert liaison.get(url).status_code == 200, url
