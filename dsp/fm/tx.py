@@ -123,6 +123,7 @@ def _shaping_fir(lo_hz: float, hi_hz: float) -> np.ndarray:
     return signal.firwin(129, [lo_hz, hi_hz], pass_zero=False, fs=AUDIO_RATE)
 
 
+@lru_cache(maxsize=64)  # each chunk is also the margin of its two neighbours
 def _speech_chunk(seed: int, stream: int, chunk: int) -> np.ndarray:
     """One second of speech-like sound: band-limited noise with a voiced buzz under a syllabic
     (~4 Hz) envelope with pauses. Chunks are independent; the syllable envelope starts and ends at
@@ -202,22 +203,30 @@ def _chunk_mpx(cfg: FmStationConfig, k: int) -> tuple[np.ndarray, np.ndarray]:
     mono_audio = sum(chans) / len(chans)
     up = [signal.resample_poly(s, _UP, 1)[_MARGIN * _UP:-_MARGIN * _UP] for s in shaped]
     n = MPX_RATE * CHUNK_S
-    # Pilot phase from the integer sample index: exact over hours (19 kHz / 480 kHz = 19/480).
-    idx = np.arange(k * n, (k + 1) * n, dtype=np.int64)
-    theta = 2 * np.pi * ((idx * 19) % 480) / 480.0
-    if cfg.pilot_error_hz:
-        theta += 2 * np.pi * ((cfg.pilot_error_hz * idx / MPX_RATE) % 1.0)
     left = up[0]
     right = up[-1]
     if cfg.stereo:
-        mpx = cfg.audio_dev_hz * (0.5 * (left + right) + 0.5 * (left - right) * np.sin(2 * theta))
-        mpx += cfg.pilot_dev_hz * np.sin(theta)
+        pilot, subcarrier = _pilot_and_subcarrier(k * n, n, cfg.pilot_error_hz)
+        mpx = cfg.audio_dev_hz * (0.5 * (left + right) + 0.5 * (left - right) * subcarrier)
+        mpx += cfg.pilot_dev_hz * pilot
     else:
         mpx = cfg.audio_dev_hz * left
     if cfg.rds_groups and k >= 0:  # chunk −1 only feeds the resampler's margin before t = 0
         mpx += cfg.rds_dev_hz * _rds_chunk(cfg, k, n)
     mpx -= mpx.mean()
     return mpx, mono_audio[_MARGIN:-_MARGIN]
+
+
+def _pilot_and_subcarrier(i0: int, n: int, error_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """sin θ and sin 2θ of the pilot phase θ at 480 kHz samples i0 .. i0+n. On frequency, θ comes
+    from the integer sample index (19 kHz / 480 kHz = 19/480: exact over hours, and a table)."""
+    idx = np.arange(i0, i0 + n, dtype=np.int64)
+    if not error_hz:
+        turn = (idx * 19) % 480
+        table = np.sin(2 * np.pi * np.arange(480) / 480)
+        return table[turn], table[(2 * turn) % 480]
+    theta = 2 * np.pi * (((idx * 19) % 480) / 480.0 + (error_hz * idx / MPX_RATE) % 1.0)
+    return np.sin(theta), np.sin(2 * theta)
 
 
 def _rds_chunk(cfg: FmStationConfig, k: int, n: int) -> np.ndarray:
