@@ -340,13 +340,35 @@ def _hermite(u: np.ndarray) -> np.ndarray:
     return np.stack((2 * u3 - 3 * u2 + 1, u3 - 2 * u2 + u, 3 * u2 - 2 * u3, u3 - u2), axis=1)
 
 
-def _spurious(cfg: FmStationConfig, t: np.ndarray) -> np.ndarray:
+def render_spurious(config: FmStationConfig, sample_rate: float, start_s: float, n_samples: int) -> np.ndarray:
+    """The station's spurious emission alone, centred on 0 Hz, carrier amplitude 1 (``level_db``
+    and the offsets are the caller's to apply) — what the simulator mixes to the spur frequency,
+    without rendering the station twice."""
+    if not isinstance(config, FmStationConfig) or config.spurious is None:
+        raise DspError("config: expected an FmStationConfig with a spurious emission")
+    if not math.isfinite(sample_rate) or sample_rate <= 0 or n_samples < 0:
+        raise DspError(f"sample_rate {sample_rate} / n_samples {n_samples}: expected > 0 and ≥ 0")
+    if not math.isfinite(start_s) or start_s < 0:
+        raise DspError(f"start_s {start_s}: expected a finite time ≥ 0")
+    i0 = int(round(start_s * sample_rate))
+    t = np.arange(i0, i0 + n_samples, dtype=np.float64) / sample_rate
+    return _spur_envelope(config, t).astype(np.complex64)
+
+
+def _spur_envelope(cfg: FmStationConfig, t: np.ndarray) -> np.ndarray:
+    """1 for CW; 1 + m·audio for AM, the audio scaled by a fixed 4× its programme RMS (so every
+    block of a render is scaled alike) and clipped, keeping the envelope positive."""
     sp = cfg.spurious
-    amp = 10 ** (sp.level_db / 20)
-    env = np.ones_like(t)
-    if sp.modulation == "am":
-        a0 = int(math.floor(t[0] * AUDIO_RATE))
-        audio = render_audio(cfg, a0 / AUDIO_RATE, int(math.ceil((t[-1] - t[0]) * AUDIO_RATE)) + 2)
-        peak = max(float(np.max(np.abs(audio))), 1e-9)
-        env = 1 + sp.am_depth * np.interp(t * AUDIO_RATE - a0, np.arange(len(audio)), audio / peak)
-    return (amp * env * np.exp(2j * np.pi * (cfg.freq_offset_hz + sp.offset_hz) * t)).astype(np.complex64)
+    if sp.modulation != "am" or len(t) == 0:
+        return np.ones_like(t)
+    a0 = int(math.floor(t[0] * AUDIO_RATE))
+    audio = render_audio(cfg, a0 / AUDIO_RATE, int(math.ceil((t[-1] - t[0]) * AUDIO_RATE)) + 2)
+    scale = 4 * max(cfg.programme.level, 1e-9)
+    a = np.clip(np.interp(t * AUDIO_RATE - a0, np.arange(len(audio)), audio) / scale, -1.0, 1.0)
+    return 1 + sp.am_depth * a
+
+
+def _spurious(cfg: FmStationConfig, t: np.ndarray) -> np.ndarray:
+    amp = 10 ** (cfg.spurious.level_db / 20)
+    offset = cfg.freq_offset_hz + cfg.spurious.offset_hz
+    return (amp * _spur_envelope(cfg, t) * np.exp(2j * np.pi * offset * t)).astype(np.complex64)

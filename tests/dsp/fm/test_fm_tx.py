@@ -51,3 +51,20 @@ def test_bad_config_and_rate_are_refused():
         Programme("jazz")
     with pytest.raises(DspError, match="sample_rate"):
         render_fm_station(FmStationConfig(), 100e3, 0.0, 10)
+
+
+def test_spurious_alone_is_the_difference_and_blocks_agree():
+    from dsp.fm.tx import SpuriousEmission, render_spurious
+
+    spur = SpuriousEmission(offset_hz=300e3, level_db=-20.0, modulation="am")
+    with_spur = FmStationConfig(programme=Programme("speech", seed=3), spurious=spur)
+    plain = FmStationConfig(programme=Programme("speech", seed=3))
+    fs, n = 2.4e6, 240_000
+    diff = render_fm_station(with_spur, fs, 0.2, n) - render_fm_station(plain, fs, 0.2, n)
+    t = (round(0.2 * fs) + np.arange(n)) / fs
+    alone = render_spurious(with_spur, fs, 0.2, n) * 0.1 * np.exp(2j * np.pi * 300e3 * t)
+    assert np.max(np.abs(diff - alone)) < 1e-5
+    halves = np.concatenate([render_spurious(with_spur, fs, 0.2, n // 2),
+                             render_spurious(with_spur, fs, 0.2 + n / 2 / fs, n // 2)])
+    assert np.allclose(halves, render_spurious(with_spur, fs, 0.2, n), atol=1e-6)
+    assert np.ptp(np.abs(alone)) > 0.2 * np.mean(np.abs(alone))  # it is AM-modulated
