@@ -24,7 +24,10 @@ FCCH_TONE_HZ = SYMBOL_RATE / 4
 FCCH_SYMBOLS = 148
 #: Peak bin over neighbourhood mean: 13 dB. A noise-only bin exceeds it with probability e^-20.
 DETECT_RATIO = 20.0
-NEIGHBOURHOOD_HZ = 150e3
+#: The neighbourhood: ±50 kHz (narrow, so a strong carrier next door does not raise it over a weak
+#: one's tone), less the ±GAP_BINS the tone itself occupies through the Hann window.
+NEIGHBOURHOOD_HZ = 50e3
+GAP_BINS = 3
 #: A frequency hit in more than this share of frames is a steady tone.
 STEADY_SHARE = 0.2
 
@@ -76,9 +79,12 @@ def fcch_hits(x: np.ndarray, sample_rate: float, t0_s: float = 0.0) -> list[Fcch
     spec = sfft.fft(frames * win, axis=1, workers=1)
     p = spec.real ** 2 + spec.imag ** 2
     bin_hz = sample_rate / n
-    width = max(3, int(round(2 * NEIGHBOURHOOD_HZ / bin_hz)) | 1)
+    width = max(4 * GAP_BINS + 3, int(round(2 * NEIGHBOURHOOD_HZ / bin_hz)) | 1)
+    gap = 2 * GAP_BINS + 1
     # The spectrum is circular (bin n−1 neighbours bin 0), so is the neighbourhood.
-    ref = uniform_filter1d(p, width, axis=1, mode="wrap") + np.float32(1e-30)
+    wide = uniform_filter1d(p, width, axis=1, mode="wrap") * np.float32(width)
+    near = uniform_filter1d(p, gap, axis=1, mode="wrap") * np.float32(gap)
+    ref = (wide - near) / np.float32(width - gap) + np.float32(1e-30)
     # A Hann window spreads the tone over two bins: the statistic is the peak bin plus its larger
     # neighbour over two bins of the neighbourhood mean. Since that pair is at most twice the
     # peak, only bins above DETECT_RATIO · mean need looking at.

@@ -34,6 +34,8 @@ _GUARD = 9
 #: Paging Request Type 1 addressed to nobody: what an idle CCCH carries (TS 44.018 §9.1.22).
 IDLE_PAGING = paging_block()
 _CACHE_SLOTS = 4096
+#: The unwinding ramp starts here (symbols into the slot): 148 bits plus 2.5 for the last pulse.
+_UNWIND_FROM = 150.5
 
 PageSource = Callable[[int], bytes | None]
 
@@ -67,9 +69,7 @@ class _SlotCache:
         if hit is not None:
             self._d.move_to_end(key)
             return hit
-        ext = np.concatenate((np.ones(_LEAD, np.uint8), bits, np.ones(_GUARD, np.uint8)))
-        t = _LEAD + tau0 + np.arange(n) / sps
-        hit = np.exp(1j * gmsk_phase(ext, t)).astype(np.complex64)
+        hit = np.exp(1j * _slot_phase(bits, tau0 + np.arange(n) / sps)).astype(np.complex64)
         self._d[key] = hit
         if len(self._d) > _CACHE_SLOTS:
             self._d.popitem(last=False)
@@ -77,6 +77,20 @@ class _SlotCache:
 
 
 _slots = _SlotCache()
+
+
+def _slot_phase(bits: np.ndarray, tau: np.ndarray) -> np.ndarray:
+    """Phase at ``tau`` symbols after the slot start: 0 at the start and ≡ 0 (mod 2π) at the end.
+
+    The GMSK of the slot's bits starts at 0; whatever phase it has gathered by the end is unwound
+    in the guard period, after the last bit's pulse has settled, by a raised-cosine ramp — so slots
+    join without a phase step (a step would splatter a −45 dB floor across the band).
+    """
+    ext = np.concatenate((np.ones(_LEAD, np.uint8), bits, np.ones(_GUARD, np.uint8)))
+    ends = gmsk_phase(ext, np.array([_LEAD, _LEAD + SLOT_SYMBOLS]))
+    unwind = -np.angle(np.exp(1j * (ends[1] - ends[0])))
+    r = np.clip((tau - _UNWIND_FROM) / (SLOT_SYMBOLS - _UNWIND_FROM), 0.0, 1.0)
+    return gmsk_phase(ext, _LEAD + tau) - ends[0] + unwind * 0.5 * (1 - np.cos(np.pi * r))
 
 
 def ts0_burst(fn: int, bsic: int, si_blocks: Mapping[str, bytes], pages: PageSource | None = None,

@@ -128,3 +128,18 @@ def test_carrier_that_stops_and_restarts_is_reacquired():
     fns = [fn for fn, r in cell.blocks if r.ok]
     assert sum(fn < 100_000 for fn in fns) >= 35 and sum(fn > 200_000 for fn in fns) >= 35
     assert cell.last_seen_s > 2.3
+
+
+def test_weak_cell_beside_a_15_db_stronger_one():
+    """A catcher 200 kHz from a strong licensed cell: the strong one's skirt must not hide its FCCH."""
+    rate = 2.4e6
+    n = int(0.6 * rate)
+    t = np.arange(n) / rate
+    weak = render_bcch(9, _si(5), rate, 0.0, n, fn0=51 * 2 - 3) * np.exp(2j * np.pi * 1000.0 * t)
+    strong = render_bcch(20, _si(6), rate, 0.0017, n, fn0=50_000) * np.exp(2j * np.pi * (200e3 - 700.0) * t)
+    rng = np.random.default_rng(12)
+    x = weak + 10 ** (15 / 20) * strong
+    x += np.sqrt(rate / SYMBOL_RATE * 10 ** -1.5 / 2) * (rng.standard_normal(n) + 1j * rng.standard_normal(n))
+    got = receive(stream(x.astype(np.complex64)), rate, 947e6)
+    assert [c.sch.bsic for c in got] == [9, 20]
+    assert _si(5)["SI3"] in _ok_blocks(got[0])
