@@ -3,10 +3,14 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import shapely
 
 from foxhunt.cli import main
+from locator.geodesy import LocalFrame
+from locator.pathloss import mean_power
+from locator.simulate import ORIGIN, fixed_stations
 
 VEC = Path(__file__).resolve().parent / "vectors" / "locator"
 HEADER = "timestamp,node_id,lat,lon,freq_hz,power_dbm\n"
@@ -28,6 +32,25 @@ def test_json_shape_and_truth_inside_the_regions(capsys, tmp_path):
         assert shapely.geometry.shape(t["region"]).covers(shapely.Point(lon, lat))
     geo = json.loads(out_geo.read_text())
     assert geo["type"] == "FeatureCollection" and len(geo["features"]) == 2
+
+
+def test_a_moving_target_is_flagged_and_tracked(tmp_path, capsys):
+    rng = np.random.default_rng(5)
+    fx, fy = fixed_stations(rng, 12, 2000.0)
+    frame = LocalFrame(*ORIGIN)
+    lat, lon = frame.to_latlon(fx, fy)
+    rows = [HEADER.strip()]
+    for k in range(40):                                   # a car driving east at 5 m/s, heard every 15 s
+        t = 15.0 * k
+        p = mean_power(10.0, 3.2, fx - (-900.0 + 5.0 * t), fy - 100.0) + rng.normal(0, 2.0, 12)
+        rows += [f"{1.7e9 + t},n{i},{lat[i]:.7f},{lon[i]:.7f},955200000,{p[i]:.1f}" for i in range(12)]
+    f = tmp_path / "car.csv"
+    f.write_text("\n".join(rows) + "\n")
+    assert main(["locate", str(f), "--json"]) == 0
+    t = json.loads(capsys.readouterr().out)["targets"][0]
+    assert t["moving"] is True and len(t["track"]) >= 5
+    x_end, _ = frame.to_xy(t["lat"], t["lon"])
+    assert abs(float(x_end) - (-900.0 + 5.0 * 540.0)) < 400.0      # where the car is at the end
 
 
 def test_table_output(capsys):

@@ -13,7 +13,10 @@ from foxhunt.readings_csv import read_readings
 from locator.errors import LocatorError
 from locator.estimate import solve
 from locator.readings import group_by_target
-from locator.tracking import motion_test
+from locator.tracking import motion_test, track
+
+#: A moving target is reported where its last window of this length puts it.
+WINDOW_S = 120.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,17 +33,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     path = Path(args.readings)
     groups = group_by_target(read_readings(path))
-    fixes = []
+    fixes, docs = [], []
     for name, readings in groups.items():
         try:
-            fix = solve(readings).fix
-            fixes.append(replace(fix, moving=bool(motion_test(readings).moving)))
+            fix, doc = _locate(readings)
         except LocatorError as exc:
             raise LocatorError(f"{path}: target {name}: {exc}") from None
+        fixes.append(fix)
+        docs.append(doc)
     if args.geojson:
         _write_atomic(Path(args.geojson), {"type": "FeatureCollection", "features": [f.to_geojson() for f in fixes]})
     if args.json:
-        print(json.dumps({"targets": [f.to_json() for f in fixes]}, indent=2))
+        print(json.dumps({"targets": docs}, indent=2))
         return 0
     print(f"{'target':<18} {'lat':>10} {'lon':>11} {'±95% m':>8} {'CRLB m':>7} {'EIRP dBm':>8} "
           f"{'n':>5} {'readings':>8} {'modes':>5}  notes")
@@ -51,6 +55,23 @@ def run(args: argparse.Namespace) -> int:
               f"{f.tx_power_dbm:8.1f} {f.path_loss_exponent:5.2f} {f.n_readings:8d} {len(f.modes):5d}  "
               f"{'; '.join(notes)}")
     return 0
+
+
+def _locate(readings):
+    """The Fix and its JSON. A target whose static fit is rejected (it moved) is reported where its
+    last WINDOW_S of readings put it, with the Kalman track of sliding windows as ``track``."""
+    if not motion_test(readings).moving:
+        fix = solve(readings).fix
+        return fix, fix.to_json()
+    last = readings.timestamp >= readings.timestamp.max() - WINDOW_S
+    try:
+        fix = replace(solve(readings.subset(last)).fix, moving=True)
+    except LocatorError:                   # the last window alone is too thin: the whole period then
+        fix = replace(solve(readings).fix, moving=True)
+    points = track(readings, window_s=WINDOW_S, step_s=WINDOW_S / 2)
+    return fix, fix.to_json() | {"track": [{"timestamp": p.timestamp, "lat": round(p.lat, 7), "lon": round(p.lon, 7),
+                                           "sd_m": round(p.sd_m, 1), "speed_m_s": round(p.speed_m_s, 2),
+                                           "heading_deg": round(p.heading_deg, 1)} for p in points]}
 
 
 def _write_atomic(path: Path, doc: dict) -> None:
