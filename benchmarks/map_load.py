@@ -71,7 +71,7 @@ def measure(browser, base: str, loads: int) -> dict:
     page.click("button")
     page.wait_for_url("**/targets")
     sizes: dict[str, int] = {}
-    def count(r):       # bytes as sent (Content-Length); 304s and redirects carry no body
+    def count(r):       # bytes on the wire (Content-Length, after gzip); 304s and redirects carry no body
         if r.status == 200 and "content-length" in r.headers:
             sizes[r.url.split("?")[0].replace(base, "")] = int(r.headers["content-length"])
     page.on("response", count)
@@ -102,7 +102,7 @@ def json_stats(app, *, repeat: int = 5) -> dict:
     times, body = [], b""
     for _ in range(repeat):
         t0 = time.perf_counter()
-        body = c.get("/map/data.json?hours=3").data
+        body = c.get("/map/data.json?hours=3").data      # no Accept-Encoding: the plain JSON
         times.append(time.perf_counter() - t0)
     return {"server_s": statistics.median(times), "bytes": len(body), "gzip_bytes": len(gzip.compress(body, 6))}
 

@@ -10,6 +10,7 @@ per-response nonce; data arrive as JSON and are put in the page with ``textConte
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -134,8 +135,20 @@ def map_json():
     at, hours = _at_hours()
     heat_target = request.args.get("heat_target", type=int)
     with current_app.extensions["foxhunt"].store.read() as conn:
-        return jsonify(map_data.snapshot(conn, current_app.extensions["foxhunt_map"].registers, at, hours,
-                                         heat_target=heat_target))
+        doc = map_data.snapshot(conn, current_app.extensions["foxhunt_map"].registers, at, hours,
+                                heat_target=heat_target)
+    return compressed_json(doc)
+
+
+def compressed_json(doc) -> Response:
+    """JSON, gzipped when the browser accepts it (a van on a mobile link polls this every few seconds)."""
+    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+    resp = Response(body, mimetype="application/json")
+    resp.vary.add("Accept-Encoding")
+    if len(body) > 1024 and request.accept_encodings["gzip"]:
+        resp.set_data(gzip.compress(body, 5))
+        resp.headers["Content-Encoding"] = "gzip"
+    return resp
 
 
 @mapview.get("/map/targets/<int:target_id>.json")

@@ -39,7 +39,7 @@ def test_geojson(liaison):
     points = [f for f in fc["features"] if f["properties"]["feature"] == "estimate"]
     regions = {f["properties"]["id"]: f for f in fc["features"] if f["properties"]["feature"] == "region_95"}
     assert len(points) >= 3
-    fixes = {t["id"]: t["fix"] for t in c.get("/map/data.json").json["targets"]}
+    fixes = {t["id"]: t["fix"]["fix"] for t in c.get("/api/v1/targets").json["targets"] if t.get("fix")}
     for p in points:
         lon, lat = p["geometry"]["coordinates"]
         assert 121 < lon < 122 and 31 < lat < 32                    # RFC 7946: longitude first

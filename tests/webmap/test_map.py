@@ -3,10 +3,12 @@ approach view's JSON."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 
 import pytest
+import shapely.geometry
 
 from locator.geodesy import distance_bearing
 from map_station import HOSTILE_PS, client_for, seeded_app, target_id
@@ -79,8 +81,11 @@ def test_map_json_has_sensors_targets_regions_heat_and_sites(city_app, liaison):
     assert len(by_key) == len(city.emitters)
     located = [t for t in d["targets"] if t["fix"]]
     assert len(located) >= 3
+    stored = {t["id"]: t["fix"]["fix"]["region"] for t in liaison.get("/api/v1/targets").json["targets"] if t.get("fix")}
     for t in located:
         assert t["fix"]["region"]["type"] in ("Polygon", "MultiPolygon")
+        drawn, exact = (shapely.geometry.shape(g) for g in (t["fix"]["region"], stored[t["id"]]))
+        assert drawn.hausdorff_distance(exact) < 5e-5 and len(json.dumps(t["fix"]["region"])) < len(json.dumps(stored[t["id"]]))
         assert t["fix"]["radius_95_m"] > 0 and t["fix"]["crlb_m"] > 0
     rogue = by_key["gsm:62:36:460-00-4361-20821"]
     assert rogue["verdict"]["class"] == "rogue" and rogue["verdict"]["reasons"]
@@ -137,3 +142,11 @@ def test_approach_points_at_the_estimate(city_app, liaison):
                                               ([-80, -70], "unknown")])
 def test_trend(levels, expected):
     assert trend(levels) == expected
+
+
+def test_map_json_is_gzipped_when_accepted(liaison):
+    plain = liaison.get("/map/data.json")
+    packed = liaison.get("/map/data.json", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in plain.headers and packed.headers["Content-Encoding"] == "gzip"
+    assert len(packed.data) < len(plain.data) / 3
+    assert json.loads(gzip.decompress(packed.data))["targets"] == plain.json["targets"]
