@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -225,7 +226,8 @@ class SimSource(Source):
         self._retune_s = retune_s
         self._emissions = emissions(scenario)
         self._channel = Channel(scenario)
-        self._rng = np.random.default_rng([scenario.seed, 0x5EED, abs(hash(self.node.id)) % (1 << 31)])
+        # crc32, not hash(): str hashes change from process to process, the noise must not.
+        self._rng = np.random.default_rng([scenario.seed, 0x5EED, zlib.crc32(self.node.id.encode())])
 
     @classmethod
     def from_file(cls, path, node_id: str | None = None, *, sample_rate: float = 2.4e6) -> SimSource:

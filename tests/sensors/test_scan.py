@@ -41,8 +41,11 @@ def test_demo_gsm_scan_decodes_every_cell_above_the_floor():
     for h in expected.values():
         cell: GsmEmitter = h.emitter
         assert (cell.mcc, cell.mnc, cell.lac, cell.cell_id, cell.arfcn) in got, h.key
+    by_arfcn = {h.emitter.arfcn: h.emitter for h in expected.values()}
+    ghosts = [(c["arfcn"], c["bsic"]) for c in doc["cells"] if c["arfcn"] not in by_arfcn]
+    assert not ghosts, f"cells decoded where none is on air: {ghosts}"
     for c in doc["cells"]:
-        truth = next(h.emitter for h in expected.values() if h.emitter.arfcn == c["arfcn"])
+        truth = by_arfcn[c["arfcn"]]
         assert c["bsic"] == {"ncc": truth.ncc, "bcc": truth.bcc}
         assert c["neighbours"] == sorted(truth.neighbours)
 
