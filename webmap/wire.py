@@ -104,16 +104,21 @@ def _is_integer(v: object) -> bool:
     return type(v) is int or (type(v) is float and math.isfinite(v) and v.is_integer())
 
 
-def _number(obj: dict, key: str, where: str, lo: float | None = None, hi: float | None = None, *,
-            nullable: bool = False, required: bool = True, lo_open: bool = False, hi_open: bool = False,
-            integer: bool = False) -> None:
+def _given(obj: dict, key: str, where: str, required: bool, nullable: bool) -> bool:
+    """Whether ``obj[key]`` is there to check: missing is an error when required, null when not nullable."""
     if key not in obj:
         if required:
             raise WireFormatError(f"{where}.{key}: missing")
+        return False
+    return not (obj[key] is None and nullable)
+
+
+def _number(obj: dict, key: str, where: str, lo: float | None = None, hi: float | None = None, *,
+            nullable: bool = False, required: bool = True, lo_open: bool = False, hi_open: bool = False,
+            integer: bool = False) -> None:
+    if not _given(obj, key, where, required, nullable):
         return
     v = obj[key]
-    if v is None and nullable:
-        return
     ok = _is_integer(v) if integer else _is_number(v)
     if ok and lo is not None:
         ok = v > lo if lo_open else v >= lo
@@ -128,13 +133,9 @@ def _number(obj: dict, key: str, where: str, lo: float | None = None, hi: float 
 
 def _string(obj: dict, key: str, where: str, *, max_len: int | None = None, pattern: re.Pattern | None = None,
             nullable: bool = False, required: bool = True) -> None:
-    if key not in obj:
-        if required:
-            raise WireFormatError(f"{where}.{key}: missing")
+    if not _given(obj, key, where, required, nullable):
         return
     v = obj[key]
-    if v is None and nullable:
-        return
     if not isinstance(v, str) or (max_len is not None and len(v) > max_len) or \
             (pattern is not None and not pattern.fullmatch(v)):
         shape = f" matching {pattern.pattern}" if pattern is not None else ""
@@ -152,13 +153,8 @@ def _object(v: object, where: str, allowed: frozenset | None = None) -> dict:
 
 
 def _time(obj: dict, key: str, where: str, *, nullable: bool = False, required: bool = True) -> None:
-    if key not in obj:
-        if required:
-            raise WireFormatError(f"{where}.{key}: missing")
-        return
-    if obj[key] is None and nullable:
-        return
-    utc_seconds(obj[key], f"{where}.{key}")
+    if _given(obj, key, where, required, nullable):
+        utc_seconds(obj[key], f"{where}.{key}")
 
 
 def _position(v: object, where: str) -> dict:

@@ -6,8 +6,7 @@ import argparse
 import json
 import sys
 
-from foxhunt.commands.serve import add_store_args, fail, settings_from_args
-from webmap.errors import WebmapError
+from foxhunt.commands.serve import add_store_args, with_store
 
 
 def register(sub) -> None:
@@ -23,34 +22,29 @@ def register(sub) -> None:
     for q in (add, lst, rev):
         add_store_args(q)
         q.add_argument("--json", action="store_true", help="JSON on stdout")
-    p.set_defaults(func=run)
+    p.set_defaults(func=with_store(_run))
 
 
-def run(args: argparse.Namespace) -> int:
+def _run(store, args: argparse.Namespace) -> int:
     from webmap.nodes import add_node, list_nodes, revoke_node
-    from webmap.store import open_store
-    try:
-        store = open_store(settings_from_args(args).db_url)
-        if args.action == "add":
-            node, token = add_node(store, args.name, valid_days=args.valid_days)
-            if args.json:
-                print(json.dumps({**node.to_json(), "token": token}))
-            else:
-                print(f"node {node.name} registered; its token (shown only now, store it on the node):",
-                      file=sys.stderr)
-                print(token)
-        elif args.action == "revoke":
-            revoke_node(store, args.name)
-            print(json.dumps({"revoked": args.name}) if args.json else f"node {args.name} revoked")
+    if args.action == "add":
+        node, token = add_node(store, args.name, valid_days=args.valid_days)
+        if args.json:
+            print(json.dumps({**node.to_json(), "token": token}))
         else:
-            with store.read() as conn:
-                found = [n.to_json() for n in list_nodes(conn)]
-            if args.json:
-                print(json.dumps({"nodes": found}))
-            else:
-                for n in found:
-                    state = "revoked" if n["revoked"] else "active"
-                    print(f"{n['name']:<24} {state:<8} last seen {n['last_seen_at'] or 'never'}")
-    except WebmapError as exc:
-        return fail(exc)
+            print(f"node {node.name} registered; its token (shown only now, store it on the node):",
+                  file=sys.stderr)
+            print(token)
+    elif args.action == "revoke":
+        revoke_node(store, args.name)
+        print(json.dumps({"revoked": args.name}) if args.json else f"node {args.name} revoked")
+    else:
+        with store.read() as conn:
+            found = [n.to_json() for n in list_nodes(conn)]
+        if args.json:
+            print(json.dumps({"nodes": found}))
+        else:
+            for n in found:
+                state = "revoked" if n["revoked"] else "active"
+                print(f"{n['name']:<24} {state:<8} last seen {n['last_seen_at'] or 'never'}")
     return 0

@@ -6,8 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from foxhunt.commands.serve import add_store_args, fail, settings_from_args
-from webmap.errors import WebmapError
+from foxhunt.commands.serve import add_store_args, with_store
 
 
 def register(sub) -> None:
@@ -22,29 +21,24 @@ def register(sub) -> None:
     for q in (load, lst):
         add_store_args(q)
         q.add_argument("--json", action="store_true")
-    p.set_defaults(func=run)
+    p.set_defaults(func=with_store(_run))
 
 
-def run(args: argparse.Namespace) -> int:
+def _run(store, args: argparse.Namespace) -> int:
     from webmap import registers
-    from webmap.store import open_store
-    try:
-        store = open_store(settings_from_args(args).db_url)
-        if args.action == "load":
-            version, new = registers.load(store, args.kind, args.file.read_text(encoding="utf-8"), str(args.file))
-            if args.json:
-                print(json.dumps({**version.to_json(), "new": new}))
-            else:
-                print(f"{version.kind} register version {version.version} ({version.n_rows} rows, sha256 "
-                      f"{version.sha256[:12]}…){'' if new else ': unchanged, already the current version'}")
+    if args.action == "load":
+        version, new = registers.load(store, args.kind, args.file.read_text(encoding="utf-8"), str(args.file))
+        if args.json:
+            print(json.dumps({**version.to_json(), "new": new}))
         else:
-            with store.read() as conn:
-                found = [v.to_json() for v in registers.versions(conn)]
-            if args.json:
-                print(json.dumps({"registers": found}))
-            else:
-                for v in found:
-                    print(f"{v['kind']:<6} v{v['version']:<4} {v['n_rows']:>7} rows  {v['sha256'][:12]}  {v['source']}")
-    except WebmapError as exc:
-        return fail(exc)
+            print(f"{version.kind} register version {version.version} ({version.n_rows} rows, sha256 "
+                  f"{version.sha256[:12]}…){'' if new else ': unchanged, already the current version'}")
+    else:
+        with store.read() as conn:
+            found = [v.to_json() for v in registers.versions(conn)]
+        if args.json:
+            print(json.dumps({"registers": found}))
+        else:
+            for v in found:
+                print(f"{v['kind']:<6} v{v['version']:<4} {v['n_rows']:>7} rows  {v['sha256'][:12]}  {v['source']}")
     return 0

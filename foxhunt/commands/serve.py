@@ -33,6 +33,22 @@ def fail(exc: WebmapError) -> int:
     return 2
 
 
+def with_store(action):
+    """A command's ``func``: ``action(store, args)`` on the migrated store the options name; the
+    central station's errors become one line and exit 2."""
+    def run(args: argparse.Namespace) -> int:
+        from webmap.store import open_store
+        try:
+            store = open_store(settings_from_args(args).db_url)
+            try:
+                return action(store, args) or 0
+            finally:
+                store.dispose()
+        except WebmapError as exc:
+            return fail(exc)
+    return run
+
+
 def register(sub) -> None:
     p = sub.add_parser("serve", help="run the central station (ingest API, store, targets)",
                        description="Run the central station: node ingest, the store, targets and re-location.")

@@ -7,8 +7,7 @@ import getpass
 import json
 import sys
 
-from foxhunt.commands.serve import add_store_args, fail, settings_from_args
-from webmap.errors import WebmapError
+from foxhunt.commands.serve import add_store_args, with_store
 from webmap.schema import ROLES
 
 
@@ -27,29 +26,24 @@ def register(sub) -> None:
     for q in (add, lst, dis):
         add_store_args(q)
     lst.add_argument("--json", action="store_true")
-    p.set_defaults(func=run)
+    p.set_defaults(func=with_store(_run))
 
 
-def run(args: argparse.Namespace) -> int:
-    from webmap.store import open_store
+def _run(store, args: argparse.Namespace) -> int:
     from webmap.users import add_user, disable_user, list_users
-    try:
-        store = open_store(settings_from_args(args).db_url)
-        if args.action == "add":
-            password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
-            user = add_user(store, args.name, password, args.role)
-            print(f"user {user.username} added as {user.role}")
-        elif args.action == "disable":
-            disable_user(store, args.name)
-            print(f"user {args.name} disabled")
+    if args.action == "add":
+        password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
+        user = add_user(store, args.name, password, args.role)
+        print(f"user {user.username} added as {user.role}")
+    elif args.action == "disable":
+        disable_user(store, args.name)
+        print(f"user {args.name} disabled")
+    else:
+        with store.read() as conn:
+            found = list_users(conn)
+        if args.json:
+            print(json.dumps({"users": found}))
         else:
-            with store.read() as conn:
-                found = list_users(conn)
-            if args.json:
-                print(json.dumps({"users": found}))
-            else:
-                for u in found:
-                    print(f"{u['username']:<24} {u['role']:<12} {'disabled' if u['disabled'] else 'active'}")
-    except WebmapError as exc:
-        return fail(exc)
+            for u in found:
+                print(f"{u['username']:<24} {u['role']:<12} {'disabled' if u['disabled'] else 'active'}")
     return 0
