@@ -17,7 +17,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
-from sensors.spool import Spool
+from sensors.spool import Spool, SpoolError
 from sensors.wire import MAX_BATCH, MAX_BODY_BYTES, batch_body
 
 log = logging.getLogger(__name__)
@@ -136,7 +136,11 @@ class Uplink:
     def run(self, stop: threading.Event) -> None:
         """Upload until ``stop`` is set; an idle uploader waits for :attr:`wake` (or 5 s)."""
         while not stop.is_set():
-            out = self.post_once()
+            try:
+                out = self.post_once()
+            except SpoolError as exc:  # disk trouble: keep the thread alive, the spool may recover
+                log.error("uplink: %s", exc)
+                out = self._failed(0, str(exc))
             if out.status == "empty":
                 self.wake.wait(5.0)
                 self.wake.clear()
