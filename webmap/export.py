@@ -58,7 +58,7 @@ def csv_text(rows: Iterable[Iterable], header: Iterable[str]) -> Iterator[str]:
 
 
 def all_targets(conn: Connection, at: float) -> list[dict]:
-    return map_targets(conn, 0.0, at, simplify=False)
+    return map_targets(conn, 0.0, at)
 
 
 def _reasons(t: dict) -> list[str]:

@@ -11,8 +11,6 @@ import json
 import math
 from collections import defaultdict
 
-import shapely
-import shapely.geometry
 from sqlalchemy import Connection, func, literal_column, select
 
 from webmap.cases_schema import cases
@@ -24,7 +22,6 @@ MOVING_SPREAD_M = 50.0        # a node whose positions spread further than this 
 HEAT_CELL_DEG = 0.002         # ~200 m: the heat layer's grid
 M_PER_DEG = 111_320.0
 SITES_MAX = 5000
-REGION_TOLERANCE_DEG = 2e-5
 
 
 def _spread_m(pts: list[tuple[float, float, float]]) -> float:
@@ -79,27 +76,17 @@ def sensors(conn: Connection, start: float, at: float) -> list[dict]:
     return out
 
 
-def display_region(geojson: dict | None) -> dict | None:
-    """The region outline for drawing: the locator's grid staircase simplified within ~2 m
-    (REGION_TOLERANCE_DEG), which shrinks the JSON several times; exports keep the stored region."""
-    if not geojson:
-        return None
-    simple = shapely.simplify(shapely.geometry.shape(geojson), REGION_TOLERANCE_DEG, preserve_topology=True)
-    return json.loads(shapely.to_geojson(shapely.set_precision(simple, 1e-6, mode="pointwise")))
-
-
-def _fix_summary(f, simplify: bool = True) -> dict:
+def _fix_summary(f) -> dict:
     fx = json.loads(f.fix)
     return {"computed_at": f.computed_at, "lat": f.lat, "lon": f.lon, "radius_95_m": f.radius_95_m,
             "n_readings": f.n_readings, "crlb_m": fx.get("crlb_m"), "area_95_m2": fx.get("area_95_m2"),
-            "tx_power_dbm": fx.get("tx_power_dbm"), "region": display_region(fx.get("region")) if simplify else fx.get("region"),
+            "tx_power_dbm": fx.get("tx_power_dbm"), "region": fx.get("region"),
             "modes": fx.get("modes", []),
             "moving": bool(fx.get("moving")), "region_bounded": fx.get("region_bounded")}
 
 
-def map_targets(conn: Connection, start: float, at: float, *, simplify: bool = True) -> list[dict]:
-    """Targets seen by ``at`` with their newest fix computed by then and, when moving, their track of
-    fixes; regions simplified for drawing unless ``simplify`` is False."""
+def map_targets(conn: Connection, start: float, at: float) -> list[dict]:
+    """Targets seen by ``at`` with their newest fix computed by then and, when moving, their track of fixes."""
     trows = conn.execute(select(targets, cases.c.id.label("case_id"), cases.c.state.label("case_state"))
                          .outerjoin(cases, cases.c.target_id == targets.c.id)
                          .where(targets.c.first_seen_at <= at)
@@ -114,7 +101,7 @@ def map_targets(conn: Connection, start: float, at: float, *, simplify: bool = T
     out = []
     for t in trows:
         fl = by_target.get(t.id, [])
-        latest = _fix_summary(fl[-1], simplify) if fl else None
+        latest = _fix_summary(fl[-1]) if fl else None
         track = [[f.lat, f.lon, f.window_end] for f in fl if f.window_end >= start]
         moving = latest is not None and (latest["moving"] or _track_moves(track))
         out.append({"id": t.id, "key": t.key, "kind": t.kind, "channel": t.channel, "freq_hz": t.freq_hz,
