@@ -95,14 +95,9 @@ def test_bad_datatype_in_meta(tmp_path):
     assert r.returncode == 2 and "'cu12' is not supported" in r.stderr
 
 
-def test_demo_runs():
-    r = run("demo", "--no-serve")
-    assert r.returncode == 0, r.stderr
-    assert "calibration_tone_947M_cu8" in r.stdout
-
-
 def test_closed_pipe_is_not_an_error():
-    """`foxhunt ... | head -1` must not print an error when head exits."""
-    r = subprocess.run(f"{sys.executable} -m foxhunt demo | head -1", shell=True, capture_output=True,
-                       text=True, timeout=120)
-    assert r.stdout.startswith("== ") and r.stderr == ""
+    """`foxhunt ... | true`: the reader is gone before the first write; no error, exit 0."""
+    rec = recordings.path("calibration_tone_947M_cu8")
+    r = subprocess.run(["bash", "-o", "pipefail", "-c", f"'{sys.executable}' -m foxhunt info '{rec}' | true"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0 and r.stderr == ""
