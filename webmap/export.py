@@ -61,6 +61,13 @@ def all_targets(conn: Connection, at: float) -> list[dict]:
     return map_targets(conn, 0.0, at)
 
 
+def _located(conn: Connection, at: float) -> Iterator[tuple[dict, dict, dict]]:
+    """(target, its fix, its export properties) for each located target."""
+    for t in all_targets(conn, at):
+        if t.get("fix"):
+            yield t, t["fix"], _props(t)
+
+
 def _reasons(t: dict) -> list[str]:
     return [r.get("text", "") for r in (t.get("verdict") or {}).get("reasons", [])]
 
@@ -78,11 +85,7 @@ def _props(t: dict) -> dict:
 def targets_geojson(conn: Connection, at: float) -> dict:
     """A FeatureCollection: per located target its estimate (Point) and its 95 % region."""
     feats = []
-    for t in all_targets(conn, at):
-        f = t.get("fix")
-        if not f:
-            continue
-        props = _props(t)
+    for t, f, props in _located(conn, at):
         feats.append({"type": "Feature", "id": f"target-{t['id']}",
                       "geometry": {"type": "Point", "coordinates": [f["lon"], f["lat"]]},
                       "properties": {**props, "feature": "estimate"}})
@@ -124,11 +127,7 @@ def targets_kml(conn: Connection, at: float) -> str:
         f'<PolyStyle><color>{"40" + c[2:]}</color></PolyStyle></Style>'
         for name, c in VERDICT_KML_COLOURS.items())
     marks = []
-    for t in all_targets(conn, at):
-        f = t.get("fix")
-        if not f:
-            continue
-        p = _props(t)
+    for t, f, p in _located(conn, at):
         ident = t["identity"] or {}
         name = t["label"] or (f"{t['kind'].upper()} {t['channel']}" + (f" {ident.get('ps')}" if ident.get("ps") else ""))
         lines = [f"{k}: {v}" for k, v in p.items() if k not in ("reasons", "identity") and v is not None]
