@@ -177,8 +177,9 @@ def change_target(target_id: int):
         abort(400, "body: expected a JSON object with status and/or label")
     if "status" in body and body["status"] not in STATUSES:
         abort(400, f"status: expected one of {', '.join(STATUSES)}")
-    if "label" in body and not (body["label"] is None or (isinstance(body["label"], str) and len(body["label"]) <= 200)):
-        abort(400, "label: expected a string of at most 200 characters or null")
+    if "label" in body and not (body["label"] is None or (isinstance(body["label"], str) and len(body["label"]) <= 200
+                                                          and "\x00" not in body["label"])):
+        abort(400, "label: expected a string of at most 200 characters (no NUL) or null")
     user = current_user()
     with _station().store.write() as conn:
         row = _load_target(conn, target_id)

@@ -108,30 +108,42 @@ class Grouper:
                 self._ids[tk.key] = tid
         return tid
 
-    def channel_target(self, conn: Connection, channel: str, freq_hz: float, t: float) -> int:
+    @staticmethod
+    def _channel_key(channel: str, freq_hz: float) -> TargetKey:
         """The single target of an FM / air / other channel."""
-        return self.target_id(conn, TargetKey(f"{kind_of(channel)}:{channel}", kind_of(channel), channel,
-                                              freq_hz, {}), t)
+        return TargetKey(f"{kind_of(channel)}:{channel}", kind_of(channel), channel, freq_hz, {})
 
     def assign(self, conn: Connection, node_id: int, obs: list[WireObservation]) -> dict[str, tuple[int | None, str | None]]:
         """``{observation id: (target id, channel)}`` for carriers and power readings."""
+        keys: dict[str, TargetKey] = {}
+        first: dict[str, float] = {}
+        for o in obs:
+            tk = key_of(o)
+            if tk is None and o.kind == "power":
+                ch = o.payload["target"] or channel_of(o.payload["freq_hz"])
+                if not ch.startswith("gsm-"):
+                    tk = self._channel_key(ch, float(o.payload["freq_hz"]))
+            if tk is not None:
+                keys[o.id] = tk
+                first[tk.key] = min(first.get(tk.key, o.time), o.time)
+        # targets are found or made in key order: concurrent batches then lock them in one order
+        # (PostgreSQL would otherwise find deadlocks between batches sharing new targets)
+        ids = {k: self.target_id(conn, tk, first[k]) for k, tk in sorted({tk.key: tk for tk in keys.values()}.items())}
         out: dict[str, tuple[int | None, str | None]] = {}
         heard: dict[str, tuple[float, int]] = {}        # channel -> (time, target) decoded by this node
         for o in obs:
-            tk = key_of(o)
-            if tk is not None:
-                tid = self.target_id(conn, tk, o.time)
-                out[o.id] = (tid, tk.channel)
+            tk = keys.get(o.id)
+            if tk is not None and o.kind != "power":
+                out[o.id] = (ids[tk.key], tk.channel)
                 if tk.kind == "gsm" and heard.get(tk.channel, (-1e300,))[0] <= o.time:
-                    heard[tk.channel] = (o.time, tid)
+                    heard[tk.channel] = (o.time, ids[tk.key])
         for o in obs:
             if o.kind != "power":
                 continue
-            p = o.payload
-            ch = p["target"] or channel_of(p["freq_hz"])
-            if not ch.startswith("gsm-"):
-                out[o.id] = (self.channel_target(conn, ch, float(p["freq_hz"]), o.time), ch)
-            elif p["floor"]:
+            ch = o.payload["target"] or channel_of(o.payload["freq_hz"])
+            if o.id in keys:
+                out[o.id] = (ids[keys[o.id].key], ch)
+            elif o.payload["floor"]:
                 out[o.id] = (None, ch)
             else:
                 out[o.id] = (self._decoded_cell(conn, node_id, ch, o.time, heard), ch)

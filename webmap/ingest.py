@@ -72,7 +72,7 @@ class Ingest:
                             last_seen_at=case((targets.c.last_seen_at < bindparam("t"), bindparam("t")),
                                               else_=targets.c.last_seen_at),
                             dirty_since=func.coalesce(targets.c.dirty_since, received)),
-                            [{"tid": tid, "n": n, "t": last_seen[tid]} for tid, n in touched.items()])
+                            [{"tid": tid, "n": n, "t": last_seen[tid]} for tid, n in sorted(touched.items())])
                 self._update_node(conn, node, received, fresh if fresh else [])
         if touched:
             self.on_dirty(list(touched))

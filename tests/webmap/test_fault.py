@@ -36,8 +36,10 @@ def _free_port() -> int:
 
 
 def _serve(db_url: str, data: str, port: int) -> subprocess.Popen:
+    os.makedirs(data, exist_ok=True)
+    log = open(os.path.join(data, "serve.log"), "wb")   # not a pipe: a full one would block the server
     proc = subprocess.Popen([sys.executable, "-c", SERVE, "serve", "--db", db_url, "--data", data, "--port", str(port)],
-                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            cwd=REPO, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -45,7 +47,7 @@ def _serve(db_url: str, data: str, port: int) -> subprocess.Popen:
                 return proc
         except requests.ConnectionError:
             if proc.poll() is not None:
-                raise AssertionError(f"server exited: {proc.stderr.read().decode()[-2000:]}")
+                raise AssertionError(f"server exited: {open(log.name).read()[-2000:]}")
         time.sleep(0.1)
     proc.kill()
     raise AssertionError("server did not come up in 60 s")

@@ -175,3 +175,12 @@ def test_query_parameters_are_not_sql(client, auth, login):
     assert r.status_code == 200 and r.json["observations"] == []
     assert user.get("/api/v1/observations?limit=1;DROP").status_code == 400
     assert len(user.get("/api/v1/observations").json["observations"]) == 6
+
+
+def test_nul_in_a_label_is_refused_not_a_server_error(client, station, auth, login):
+    client.post(URL, json=doc_example(), headers=auth)       # PostgreSQL text cannot hold NUL
+    coordinator, csrf = login("coordinator")
+    with station.store.read() as conn:
+        tid = conn.execute(select(targets.c.id).where(targets.c.kind == "fm")).scalar_one()
+    r = coordinator.patch(f"/api/v1/targets/{tid}", json={"label": "a\x00b"}, headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 400 and r.json["error"].startswith("label:")
