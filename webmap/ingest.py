@@ -7,10 +7,10 @@ cut off before its commit is rolled back whole and the node, having no acknowled
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 
 import orjson
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webmap.grouping import Grouper
@@ -49,8 +49,7 @@ class Ingest:
                 valid.append(item)
         received = now()
         stored: set[str] = set()
-        touched: Counter = Counter()
-        last_seen: dict[int, float] = defaultdict(float)
+        touched: list[int] = []
         if valid:
             with self.store.write() as conn:
                 existing = {r.id for r in conn.execute(select(observations.c.id).where(
@@ -62,20 +61,15 @@ class Ingest:
                     stmt = self._insert(observations).on_conflict_do_nothing(index_elements=["id"]) \
                         .returning(observations.c.id)
                     stored = set(conn.execute(stmt, rows).scalars())
-                    for r in rows:
-                        if r["id"] in stored and r["target_id"] is not None:
-                            touched[r["target_id"]] += 1
-                            last_seen[r["target_id"]] = max(last_seen[r["target_id"]], r["time"])
+                    touched = sorted({r["target_id"] for r in rows if r["id"] in stored and r["target_id"] is not None})
                     if touched:
-                        conn.execute(update(targets).where(targets.c.id == bindparam("tid")).values(
-                            n_observations=targets.c.n_observations + bindparam("n"),
-                            last_seen_at=case((targets.c.last_seen_at < bindparam("t"), bindparam("t")),
-                                              else_=targets.c.last_seen_at),
-                            dirty_since=func.coalesce(targets.c.dirty_since, received)),
-                            [{"tid": tid, "n": n, "t": last_seen[tid]} for tid, n in sorted(touched.items())])
+                        # only the first batch after a fix marks the target: the others then change
+                        # no row, so concurrent batches do not queue on the same targets' row locks
+                        conn.execute(update(targets).where(targets.c.id.in_(touched), targets.c.dirty_since.is_(None))
+                                     .values(dirty_since=received))
                 self._update_node(conn, node, received, fresh if fresh else [])
         if touched:
-            self.on_dirty(list(touched))
+            self.on_dirty(touched)
         results = []
         counts = Counter()
         for item in batch.items:

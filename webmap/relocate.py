@@ -88,11 +88,23 @@ class Relocator:
                 cleared = conn.execute(update(targets).where(and_(targets.c.id == t.id,
                                                                   targets.c.dirty_since == t.dirty_since))
                                        .values(dirty_since=None)).rowcount
-                if cleared and self.judge is not None:
-                    self.judge(conn, t)
+                if cleared:
+                    t = self._refresh(conn, t)
+                    if self.judge is not None:
+                        self.judge(conn, t)
             if cleared:
                 self.relocate(t)
         return len(due)
+
+    @staticmethod
+    def _refresh(conn, t):
+        """Count and last-heard time from the observations (ingest leaves them to this worker, so
+        concurrent batches never write the same target rows)."""
+        n, last = conn.execute(select(func.count(), func.max(observations.c.time))
+                               .where(observations.c.target_id == t.id)).one()
+        conn.execute(update(targets).where(targets.c.id == t.id).values(
+            n_observations=n, last_seen_at=max(last or t.last_seen_at, t.last_seen_at)))
+        return conn.execute(select(targets).where(targets.c.id == t.id)).one()
 
     def readings(self, t) -> Readings:
         """The target's readings over the window ending at its newest one (floor readings of its

@@ -38,7 +38,7 @@ targets = Table(
     Column("identity", Text),                           # JSON: what identifies it (cell identity, RDS)
     Column("first_seen_at", Float, nullable=False),
     Column("last_seen_at", Float, nullable=False),
-    Column("n_observations", Integer, nullable=False, default=0),
+    Column("n_observations", Integer, nullable=False, default=0),   # refreshed by the worker
     Column("verdict_class", String(16)),
     Column("verdict_score", Float),
     Column("verdict", Text),                            # JSON {"class","score","reasons"}

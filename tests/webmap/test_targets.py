@@ -91,6 +91,7 @@ def test_clone_on_another_arfcn_and_co_channel_cells_are_separate(fleet, station
 def test_carrier_without_identity_joins_the_known_cell(fleet, station):
     fleet.post("a", [_obs("gsm_cell", T0, 31.20, 121.45, _cell(62, 947.4e6, (3, 5)))])
     fleet.post("b", [_obs("gsm_cell", T0 + 5, 31.21, 121.45, _cell(62, 947.4e6, (3, 5), None))])
+    station.relocator.run_once(settle=False)            # the worker keeps the counts
     t = _targets(station)
     assert list(t) == ["gsm:62:35:460-00-4361-20821"] and t["gsm:62:35:460-00-4361-20821"].n_observations == 2
 
