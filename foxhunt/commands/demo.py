@@ -1,29 +1,52 @@
-"""``foxhunt demo``: the bundled material end to end.
-
-The full mission (simulated city → nodes → central station → map and cases) arrives with the
-demo issue; until then the demo runs every bundled recording through the stages that exist.
-"""
+"""``foxhunt demo``: the bundled demo city end to end through the real pipeline (foxhunt.demo)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
-import recordings
-from foxhunt.commands import info
+#: City minutes by default: the pseudo base station is flagged, located and approached, and the
+#: whole run stays well inside three minutes of wall time on two cores (README, "Demo").
+DEFAULT_MINUTES = 3.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="run the bundled scenario end to end",
-                       description="Run the bundled recordings and scenario through the pipeline.")
-    p.add_argument("--port", type=int, default=8080, help="port of the map server (default 8080)")
-    p.add_argument("--no-serve", action="store_true", help="write the results and exit instead of serving the map")
-    p.add_argument("--out", metavar="DIR", help="folder for summary.json, the map and case files")
+    p = sub.add_parser("demo", help="run the bundled demo city end to end and serve its map",
+                       description="Simulated fixed stations and a vehicle scan the bundled demo city, decode "
+                                   "at the edge and report over HTTP to a central station on SQLite in a "
+                                   "temporary folder, which judges, locates and opens cases; the vehicle "
+                                   "follows the approach guidance. Ends with a summary against the "
+                                   "scenario's truth and the map.")
+    p.add_argument("--port", type=int, help="port of the central station on 127.0.0.1 (default 8080; with "
+                                            "--no-serve a free port)")
+    p.add_argument("--no-serve", action="store_true",
+                   help="write summary.json, map.html and the case notifications to --out and exit")
+    p.add_argument("--out", metavar="DIR", help="folder for summary.json, map.html and cases/ "
+                                                "(default with --no-serve: ./foxhunt-demo)")
+    p.add_argument("--minutes", type=float, default=DEFAULT_MINUTES,
+                   help=f"simulated city time in minutes (default {DEFAULT_MINUTES:g})")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    for base in recordings.recordings():
-        print(f"== {base.name}")
-        info.run(argparse.Namespace(recording=str(base), rate=None, freq=None, fmt=None, json=False))
-        print()
-    return 0
+    from foxhunt.demo import mission
+    from foxhunt.demo.client import StationError
+    from webmap.errors import WebmapError
+
+    if not 0 < args.minutes <= 60:
+        print("foxhunt: error: --minutes: expected 0 < M ≤ 60 (the demo city runs an hour)", file=sys.stderr)
+        return 2
+    out = Path(args.out) if args.out else (Path("foxhunt-demo") if args.no_serve else None)
+    port = args.port if args.port is not None else (0 if args.no_serve else 8080)
+    try:
+        outcome = mission.run(args.minutes, port=port, out_dir=out, serve=not args.no_serve)
+    except (StationError, WebmapError) as exc:
+        print(f"foxhunt: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        if args.port and "address" in str(exc).lower():
+            print(f"foxhunt: error: port {args.port}: {exc.strerror}; choose another with --port", file=sys.stderr)
+            return 2
+        raise
+    return 0 if outcome.rows else 1

@@ -1,0 +1,64 @@
+"""The map as a file (``--no-serve``): the station's map snapshot (``GET /map/data.json``) drawn
+with folium beside the scenario's truth, Leaflet copied next to it so it opens offline."""
+
+from __future__ import annotations
+
+import html
+import shutil
+from pathlib import Path
+
+import folium
+import xstatic.pkg.leaflet as xleaflet
+
+from foxhunt.demo.client import StationClient
+from foxhunt.demo.summary import Row
+from sensors.scenario import Scenario
+
+COLOURS = {"rogue": "#c0392b", "suspicious": "#e67e22", "licensed": "#2e7d32", None: "#607d8b"}
+
+
+def write_map(folder: Path, client: StationClient, scenario: Scenario, rows: tuple[Row, ...]) -> Path:
+    """``folder/map.html`` (and ``folder/leaflet/``); returns the page's path."""
+    snap = client.get("/map/data.json?hours=72")
+    shutil.copytree(xleaflet.BASE_DIR, folder / "leaflet", dirs_exist_ok=True)
+    lats = [n.lat for n in scenario.nodes]
+    lons = [n.lon for n in scenario.nodes]
+    m = folium.Map(location=(sum(lats) / len(lats), sum(lons) / len(lons)), zoom_start=14, tiles=None,
+                   control_scale=True)
+    m.default_js = [("leaflet", "leaflet/leaflet.js")]
+    m.default_css = [("leaflet_css", "leaflet/leaflet.css")]
+    layers = {name: folium.FeatureGroup(name=name).add_to(m)
+              for name in ("Sensors", "Vehicle track", "Targets", "95 % regions", "Scenario truth")}
+    for s in snap["sensors"]:
+        folium.CircleMarker((s["lat"], s["lon"]), radius=6, color="#1565c0", fill=True,
+                            tooltip=f"sensor {s['name']}").add_to(layers["Sensors"])
+        if s["track"]:
+            folium.PolyLine([(p[0], p[1]) for p in s["track"]], color="#1565c0", weight=2,
+                            tooltip=f"{s['name']} track").add_to(layers["Vehicle track"])
+    for t in snap["targets"]:
+        fix = t.get("fix")
+        if not fix:
+            continue
+        verdict = (t.get("verdict") or {}).get("class")
+        reasons = "".join(f"<li>{html.escape(r['text'])}</li>" for r in (t.get("verdict") or {}).get("reasons", []))
+        popup = folium.Popup(f"<b>{html.escape(t['key'])}</b><br>{verdict or 'not judged'}"
+                             f" · r95 {fix['radius_95_m']:.0f} m<ul>{reasons}</ul>", max_width=420)
+        folium.CircleMarker((fix["lat"], fix["lon"]), radius=7, color=COLOURS.get(verdict, COLOURS[None]),
+                            fill=True, fill_opacity=0.9, popup=popup, tooltip=t["key"]).add_to(layers["Targets"])
+        if fix.get("region"):
+            folium.GeoJson(fix["region"], style_function=lambda _f, c=COLOURS.get(verdict, COLOURS[None]): {
+                "color": c, "weight": 1, "fillOpacity": 0.08}).add_to(layers["95 % regions"])
+    for e in (*scenario.cells, *scenario.fm):
+        label = f"truth: {e.id}{'' if e.licensed else ' (rogue)'}"
+        route = getattr(e, "path", None)
+        if route is not None:
+            folium.PolyLine(route.points, color="#000", weight=2, dash_array="4 6",
+                            tooltip=label + ", its route").add_to(layers["Scenario truth"])
+        else:
+            folium.Marker((e.lat, e.lon), tooltip=label,
+                          icon=folium.DivIcon(html="<div style='font:bold 14px sans-serif'>×</div>")
+                          ).add_to(layers["Scenario truth"])
+    folium.LayerControl(collapsed=False).add_to(m)
+    page = folder / "map.html"
+    m.save(str(page))
+    return page

@@ -1,0 +1,151 @@
+"""One simulated demo node, run in its own process: the sensors package's pieces (sim source,
+edge decoders, observations, spool, uplink) on a tight, duty-cycled plan, posting over HTTP to
+the central station like any field node.
+
+Why not :meth:`sensors.node.Node.run`: it always sweeps the full bands of its configuration; the
+demo needs its tight plan and an idle gap between cycles (city time that renders no IQ) to fit
+minutes of city time into the wall-clock budget.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import traceback
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from foxhunt.demo.client import StationClient
+from foxhunt.demo.plan import demo_plan
+from foxhunt.demo.vehicle import DemoSimSource, Guide
+from sensors.node import POSITION_EVERY_S, Node, NodeConfig, observations
+from sensors.plan import PlannedHop
+from sensors.scan import results
+from sensors.scenario import load_scenario
+from sensors.wire import Observation, Position
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    """Everything a node process needs (picklable: it crosses the process boundary)."""
+
+    node_id: str
+    index: int
+    scenario_path: str
+    start_unix: float          # the wall-clock time the scenario's t = 0 is mapped to
+    t0_s: float                # first and last city time (seconds after the scenario start)
+    t1_s: float
+    cycle_s: float             # one scan cycle per this much city time
+    fm_per_cycle: int
+    sample_rate: float
+    gain_db: float
+    url: str
+    token: str
+    spool: str
+    crew: tuple[str, str] | None = None   # a vehicle's login (user, password) for approach guidance
+
+
+@dataclass(frozen=True)
+class NodeProgress:
+    """What a node reports to the demo's progress line after each hop, and once at the end."""
+
+    node_id: str
+    t_s: float
+    hops: int
+    observations: int
+    guidance: str | None = None
+    done: bool = False
+    error: str | None = None
+
+
+def _scenario(spec: NodeSpec):
+    sc = load_scenario(spec.scenario_path)
+    return replace(sc, start=datetime.fromtimestamp(spec.start_unix, tz=timezone.utc))
+
+
+def run_node(spec: NodeSpec, events) -> None:
+    """Process entry point: scan from ``t0_s`` to ``t1_s`` of city time, then drain the spool."""
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        _run(spec, events)
+    except Exception as exc:  # reported to the parent, which shows it as this node's failure
+        events.put(NodeProgress(spec.node_id, math.nan, 0, 0, done=True,
+                                error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=6)}"))
+
+
+def _run(spec: NodeSpec, events) -> None:
+    scenario = _scenario(spec)
+    source = DemoSimSource(scenario, spec.node_id, t0_s=spec.t0_s, sample_rate=spec.sample_rate)
+    source.set_gain(spec.gain_db)
+    sim = scenario.node(spec.node_id)
+    fixed = None if sim.route is not None else Position(sim.lat, sim.lon, alt_m=sim.alt_m, speed_m_s=0.0,
+                                                         fix="surveyed", source="config")
+    cfg = NodeConfig(path=Path(spec.spool), node_id=spec.node_id, source=source.name, sample_rate=spec.sample_rate,
+                     gain_db=spec.gain_db, ppm=0.0, full_scale_dbm=sim.full_scale_dbm, bands=("gsm900", "fm", "air"),
+                     position=fixed, gps=None, spool=Path(spec.spool), record_dir=None, health_interval_s=60.0,
+                     url=spec.url, token=spec.token, batch_size=200, timeout_s=10.0)
+    node = Node(cfg, source=source)
+    guide = Guide(StationClient(spec.url, *spec.crew), spec.node_id) if spec.crew and source.route else None
+    plan = demo_plan(scenario, spec.sample_rate, source.max_freq_hz)
+    said: list[str | None] = [None]
+
+    def hops() -> Iterator[PlannedHop]:
+        k = 0
+        while source.time_s < spec.t1_s:
+            cycle_start = source.time_s
+            if guide is not None:
+                said[0] = _steer(guide, source)
+            yield from plan.cycle(k, spec.index, spec.fm_per_cycle)
+            k += 1
+            source.skip_to(cycle_start + spec.cycle_s)
+
+    uploader = threading.Thread(target=node.uplink.run, args=(node.stop,), name="uplink", daemon=True)
+    uploader.start()
+    sent, last_position = 0, -math.inf
+    try:
+        for result in results(source, hops()):
+            obs = observations(result, node.full_scale_dbm, cfg.position, node.known_targets)
+            node.known_targets.update((o.payload["target"], o.payload["freq_hz"]) for o in obs
+                                      if o.kind == "power" and not o.payload["floor"])
+            pos = result.position
+            if pos is not None and pos.speed_m_s and result.start - last_position >= POSITION_EVERY_S:
+                obs.append(Observation("position", result.start, pos, None, {}))
+                last_position = result.start
+            if obs:
+                node.spool.put(obs)
+                node.uplink.wake.set()
+            sent += len(obs)
+            node.hops_done += 1
+            events.put(NodeProgress(spec.node_id, result.start - spec.start_unix, node.hops_done, sent, said[0]))
+        node.health(source.time_s + spec.start_unix)
+    finally:
+        node.stop.set()
+        node.uplink.wake.set()
+        uploader.join(timeout=cfg.timeout_s + 1)
+        left = node.uplink.drain(30.0)
+        node.spool.close()
+        source.close()
+    events.put(NodeProgress(spec.node_id, source.time_s, node.hops_done, sent, said[0], done=True,
+                            error=f"{left} observations not acknowledged" if left else None))
+
+
+def _steer(guide: Guide, source: DemoSimSource) -> str | None:
+    """Point the vehicle at the station's next waypoint; a line for the progress display."""
+    got = guide.waypoint()
+    if got is None:
+        return "patrolling its route" if not source.route.guided else guide_text(guide, None)
+    lat, lon, state = got
+    source.route.steer(source.time_s, lat, lon)
+    return guide_text(guide, state)
+
+
+def guide_text(guide: Guide, state: dict | None) -> str:
+    label = guide.target["key"] if guide.target else "?"
+    if state is None or state.get("distance_m") is None:
+        return f"approaching {label}"
+    return f"approaching {label}: {state['distance_m']:.0f} m, bearing {state['bearing_deg']:.0f}°, {state['trend']}"
