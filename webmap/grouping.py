@@ -99,12 +99,14 @@ class Grouper:
                                     .limit(2)).all()
                 if len(rows) == 1:
                     return rows[0].id
-            created = conn.execute(self._insert(targets).values(
+            # RETURNING, not rowcount: psycopg reports -1 rows for INSERT ... ON CONFLICT DO NOTHING
+            tid = conn.execute(self._insert(targets).values(
                 key=tk.key, kind=tk.kind, channel=tk.channel, freq_hz=tk.freq_hz,
                 identity=json.dumps(tk.identity, ensure_ascii=False), first_seen_at=t, last_seen_at=t,
-                n_observations=0, status="new").on_conflict_do_nothing(index_elements=["key"])).rowcount
-            tid = conn.execute(select(targets.c.id).where(targets.c.key == tk.key)).scalar_one()
-            if not created:   # a row made by this transaction may yet roll back: cache committed ones only
+                n_observations=0, status="new").on_conflict_do_nothing(index_elements=["key"])
+                .returning(targets.c.id)).scalar()
+            if tid is None:   # it existed (committed): cache it; one made here may yet roll back
+                tid = conn.execute(select(targets.c.id).where(targets.c.key == tk.key)).scalar_one()
                 self._ids[tk.key] = tid
         return tid
 

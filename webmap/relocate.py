@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import threading
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 
@@ -24,6 +27,11 @@ from webmap.schema import fixes, nodes, observations, targets
 from webmap.store import Store, now
 
 log = logging.getLogger(__name__)
+
+
+def locate_json(locate_fn: Callable, readings: Readings) -> dict:
+    """The fix as JSON (run in the locator's process: only plain data crosses back)."""
+    return locate_fn(readings).to_json()
 
 
 class Relocator:
@@ -42,12 +50,17 @@ class Relocator:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._pool: ProcessPoolExecutor | None = None
         self._last_purge = 0.0
 
     def notify(self, target_ids=()) -> None:
         self._wake.set()
 
-    def start(self) -> None:
+    def start(self, *, subprocess: bool = True) -> None:
+        """Run in a thread; the locator itself in a child process (``subprocess``), so its seconds of
+        CPU do not hold this process's GIL while requests wait for it."""
+        if subprocess:
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         self._thread = threading.Thread(target=self._run, name="foxhunt-relocate", daemon=True)
         self._thread.start()
 
@@ -56,6 +69,9 @@ class Relocator:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -129,7 +145,14 @@ class Relocator:
             self.metrics.inc("foxhunt_relocations_total", outcome="too_few_readings")
             return None
         try:
-            fix = self.locate_fn(r).to_json()
+            if self._pool is not None:
+                try:
+                    fix = self._pool.submit(locate_json, self.locate_fn, r).result()
+                except BrokenProcessPool:    # the child died (killed, out of memory): a new one next time
+                    self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                    raise
+            else:
+                fix = locate_json(self.locate_fn, r)
         except LocatorError as exc:
             log.info("target %s not located: %s", t.key, exc)
             self.metrics.inc("foxhunt_relocations_total", outcome="locator_error")
