@@ -29,6 +29,10 @@ OUTLIER_INFLATION = 1e4
 FADING_DB = 2.0
 #: Newton steps for (P0, n) when censored sites make the profile non-quadratic.
 NEWTON_STEPS = 6
+#: A reading further than this from its site's median (dB, and at least TRIM_FADINGS fading sds) is a
+#: gross error (a wrong cell, a blocked antenna: 15–20 dB) and is left out of the site's mean.
+TRIM_DB = 10.0
+TRIM_FADINGS = 4.0
 
 
 @dataclass(frozen=True)
@@ -50,7 +54,8 @@ class NoiseModel:
 
 @dataclass(frozen=True, eq=False)
 class Sites:
-    """Readings aggregated per grid cell: mean position, median power, count, censored flag."""
+    """Readings aggregated per grid cell: mean position, trimmed mean power, the number of readings in
+    that mean, censored flag."""
 
     x: np.ndarray
     y: np.ndarray
@@ -58,26 +63,29 @@ class Sites:
     count: np.ndarray
     censored: np.ndarray
     fading_db: float            # sd of single readings about their place's shadowed mean
-    of_reading: np.ndarray      # site index of every reading (−1: a floor reading dropped beside heard ones)
+    of_reading: np.ndarray      # site index of every reading (−1: dropped, in the minority of its censored cell)
 
 
 def aggregate(x: np.ndarray, y: np.ndarray, power: np.ndarray, censored: np.ndarray, noise: "NoiseModel",
               focus: tuple[float, float] | None = None) -> Sites:
     """Group readings into square cells: ``noise.site_m`` for heard readings, ``noise.censored_site_m``
-    for readings at the floor (a run of them along a street says one thing: far from here); floor
-    readings in a censored cell where the target was also heard are dropped.
+    for readings at the floor (a run of them along a street says one thing: far from here); a
+    censored cell keeps only its majority: its heard readings or its floor readings.
 
     With ``focus`` (a first estimate), heard readings are grouped on a multi-resolution grid instead:
     cells of d/10 (powers of two from 2 m to ``site_m``) at distance d from the focus, since near the
     transmitter the power changes faster than the shadowing and a coarse cell would blur it.
     """
     fading = _fading_at_repeated_places(x, y, power, censored)
-    # A floor reading where others heard the target (within a censored cell) only says the level
-    # fluctuates near the floor there; the heard readings say more, so the floor ones are dropped.
+    # A censored cell's level is its median reading. Where most readings are heard, the floor ones
+    # only say the level fluctuates near the floor; the heard ones say more, so the floor ones are
+    # dropped. Where most are at the floor, the few heard ones are fading peaks or gross errors (a
+    # +20 dB error at a station below the floor would otherwise be all that is kept of it): dropped.
     cc = group_index(np.floor(x / noise.censored_site_m), np.floor(y / noise.censored_site_m))
+    below = np.bincount(cc, censored) > 0.5 * np.bincount(cc)
     heard = np.zeros(cc.max() + 1 if cc.size else 0, bool)
     heard[cc[~censored]] = True
-    use = ~(censored & heard[cc])
+    use = np.where(censored, ~(heard & ~below)[cc], ~below[cc])
     of_reading = np.full(x.shape, -1)
     x, y, power, censored = x[use], y[use], power[use], censored[use]
     cell = np.full(x.shape, noise.site_m)
@@ -97,12 +105,18 @@ def aggregate(x: np.ndarray, y: np.ndarray, power: np.ndarray, censored: np.ndar
     sx = np.bincount(inv, x, m) / count
     sy = np.bincount(inv, y, m) / count
     cens = np.bincount(inv, censored, m) > 0
+    # The mean, not the median, of a site's readings: the median wastes a third of the information
+    # of repeated readings (its variance is π/2 × the mean's); gross errors are trimmed first.
     med = _group_median(power, inv, count)
+    keep = np.abs(power - med[inv]) <= max(TRIM_DB, TRIM_FADINGS * fading)
+    kept = np.bincount(inv, keep, m)
+    mean = np.where(kept > 0, np.bincount(inv, power * keep, m) / np.maximum(kept, 1.0), med)
     # A censored site's floor: the highest floor reported there.
     floor = np.full(m, -np.inf)
     np.maximum.at(floor, inv, np.where(censored, power, -np.inf))
     of_reading[use] = inv
-    return Sites(sx, sy, np.where(cens, floor, med), count, cens, fading, of_reading)
+    return Sites(sx, sy, np.where(cens, floor, mean), np.where(cens | (kept == 0), count, kept), cens, fading,
+                 of_reading)
 
 
 def group_index(*columns: np.ndarray) -> np.ndarray:
@@ -288,11 +302,11 @@ def _log_phi(z: np.ndarray) -> np.ndarray:
 def site_covariance(sites: Sites, noise: NoiseModel) -> np.ndarray:
     """Covariance (dB²) of the uncensored sites' powers: σ²·exp(−Δ/d_c) between site centres (a site
     is taken as one place: a little conservative for a site spread over its cell), plus its readings'
-    fading averaged by the median."""
+    fading averaged by the site's mean."""
     u = ~sites.censored
     x, y = sites.x[u], sites.y[u]
     cov = noise.shadowing_db ** 2 * np.exp(-np.hypot(x[:, None] - x, y[:, None] - y) / noise.decorrelation_m)
-    cov[np.diag_indices_from(cov)] += sites.fading_db ** 2 * (np.pi / 2) / sites.count[u]
+    cov[np.diag_indices_from(cov)] += sites.fading_db ** 2 / sites.count[u]
     return cov
 
 

@@ -50,6 +50,18 @@ def test_aggregate_groups_repeats_at_one_place_and_estimates_their_fading():
     np.testing.assert_allclose(np.sort(sites.power), [-70, -65, -60, -50], atol=1.5)
 
 
+def test_a_site_is_the_mean_of_its_readings_less_gross_errors():
+    # Mean, not median: the median of repeated readings has π/2 × the mean's variance.
+    rng = np.random.default_rng(1)
+    p = -60.0 + rng.normal(0, 2.0, 40)
+    hit = p.copy()
+    hit[:3] += 20.0                        # three readings from a wrong cell
+    sites = aggregate(np.zeros(40), np.zeros(40), hit, np.zeros(40, bool), NoiseModel())
+    assert sites.power[0] == pytest.approx(p[3:].mean(), abs=1e-9) and sites.count[0] == 37
+    cov = site_covariance(sites, NoiseModel(shadowing_db=6.0))
+    assert cov[0, 0] == pytest.approx(36 + sites.fading_db ** 2 / 37)
+
+
 def test_censored_readings_are_grouped_on_the_coarser_grid():
     x = np.arange(0.0, 200.0, 10.0)
     cens = np.ones(20, bool)
@@ -63,6 +75,16 @@ def test_floor_readings_beside_heard_ones_are_dropped():
     sites = aggregate(x, np.zeros(5), np.array([-90.0, -105.0, -92.0, -105.0, -105.0]), cens, NoiseModel())
     assert sites.of_reading[1] == -1 and np.all(sites.of_reading[[0, 2, 3, 4]] >= 0)
     assert sites.censored.sum() == 1 and (~sites.censored).sum() == 1
+
+
+def test_heard_readings_among_mostly_floor_ones_are_dropped():
+    # A station below the floor with two +20 dB errors: it stays a censored site, not a heard one.
+    x = np.r_[np.zeros(20), np.full(20, 1000.0)]
+    cens = np.r_[np.arange(20) >= 2, np.zeros(20, bool)]
+    p = np.where(cens, -110.0, -92.0)
+    sites = aggregate(x, np.zeros(40), p, cens, NoiseModel())
+    assert np.all(sites.of_reading[:2] == -1) and np.all(sites.of_reading[2:] >= 0)
+    assert sites.censored[sites.of_reading[2]] and not sites.censored[sites.of_reading[20]]
 
 
 def test_site_covariance_is_exponential_in_distance():
