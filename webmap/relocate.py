@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -27,6 +28,12 @@ from webmap.schema import fixes, nodes, observations, targets
 from webmap.store import Store, now
 
 log = logging.getLogger(__name__)
+
+
+def _locator_pool() -> ProcessPoolExecutor:
+    # niced: when the CPU is short, requests (and their acknowledgements) go first, fixes wait
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=os.nice, initargs=(10,))
 
 
 def locate_json(locate_fn: Callable, readings: Readings) -> dict:
@@ -45,7 +52,7 @@ class Relocator:
         self.min_readings, self.max_readings = min_readings, max_readings
         self.retention_days = retention_days
         self.metrics = metrics or Metrics()
-        self.judge = judge                     # judge(conn, target_row) -> None: re-runs the verdict
+        self.judge = judge                     # webmap.verdicts.Judge: evaluate(conn, t), record(conn, t, v)
         self.locate_fn = locate_fn             # locator.estimate.locate: Readings -> Fix
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -60,7 +67,7 @@ class Relocator:
         """Run in a thread; the locator itself in a child process (``subprocess``), so its seconds of
         CPU do not hold this process's GIL while requests wait for it."""
         if subprocess:
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool = _locator_pool()
         self._thread = threading.Thread(target=self._run, name="foxhunt-relocate", daemon=True)
         self._thread.start()
 
@@ -100,27 +107,34 @@ class Relocator:
         with self.store.read() as conn:
             due = conn.execute(q).all()
         for t in due:
+            # short write transactions only: on SQLite every writer waits for the one in progress,
+            # so the counting and the verdict's rules run in read transactions between them
             with self.store.write() as conn:
                 cleared = conn.execute(update(targets).where(and_(targets.c.id == t.id,
                                                                   targets.c.dirty_since == t.dirty_since))
                                        .values(dirty_since=None)).rowcount
-                if cleared:
-                    t = self._refresh(conn, t)
-                    if self.judge is not None:
-                        self.judge(conn, t)
-            if cleared:
-                self.relocate(t)
+            if not cleared:
+                continue
+            t = self._refresh(t)
+            if self.judge is not None:
+                with self.store.read() as conn:
+                    verdict = self.judge.evaluate(conn, t)
+                if verdict is not None:
+                    with self.store.write() as conn:
+                        self.judge.record(conn, t, verdict)
+            self.relocate(t)
         return len(due)
 
-    @staticmethod
-    def _refresh(conn, t):
+    def _refresh(self, t):
         """Count and last-heard time from the observations (ingest leaves them to this worker, so
         concurrent batches never write the same target rows)."""
-        n, last = conn.execute(select(func.count(), func.max(observations.c.time))
-                               .where(observations.c.target_id == t.id)).one()
-        conn.execute(update(targets).where(targets.c.id == t.id).values(
-            n_observations=n, last_seen_at=max(last or t.last_seen_at, t.last_seen_at)))
-        return conn.execute(select(targets).where(targets.c.id == t.id)).one()
+        with self.store.read() as conn:
+            n, last = conn.execute(select(func.count(), func.max(observations.c.time))
+                                   .where(observations.c.target_id == t.id)).one()
+        with self.store.write() as conn:
+            conn.execute(update(targets).where(targets.c.id == t.id).values(
+                n_observations=n, last_seen_at=max(last or t.last_seen_at, t.last_seen_at)))
+            return conn.execute(select(targets).where(targets.c.id == t.id)).one()
 
     def readings(self, t) -> Readings:
         """The target's readings over the window ending at its newest one (floor readings of its
@@ -149,7 +163,7 @@ class Relocator:
                 try:
                     fix = self._pool.submit(locate_json, self.locate_fn, r).result()
                 except BrokenProcessPool:    # the child died (killed, out of memory): a new one next time
-                    self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+                    self._pool = _locator_pool()
                     raise
             else:
                 fix = locate_json(self.locate_fn, r)

@@ -15,7 +15,8 @@ from sqlalchemy import Connection, and_, select, update
 
 from dsp.fm.station import FmStation
 from dsp.gsm.cell import Bsic, GsmCell
-from dsp.verdict import FM_RULES, GSM_RULES, TargetHistory, VerdictContext, history_key_fm, history_key_gsm, judge
+from dsp.verdict import (FM_RULES, GSM_RULES, TargetHistory, Verdict, VerdictContext, history_key_fm,
+                         history_key_gsm, judge)
 from webmap import audit
 from webmap.registers import RegisterCache
 from webmap.schema import fixes, observations, targets
@@ -77,14 +78,15 @@ def fm_station_of(payload: dict) -> FmStation:
 
 
 class Judge:
-    """``judge(conn, target_row)`` inside the worker's transaction: recompute and store the verdict;
-    a change of class goes to the audit log."""
+    """The worker's verdicts: :meth:`evaluate` (reads, runs the rules) then :meth:`record` (writes
+    it; a change of class goes to the audit log)."""
 
     def __init__(self, store: Store):
         self.store = store
         self.registers = RegisterCache()
 
-    def __call__(self, conn: Connection, target) -> dict | None:
+    def evaluate(self, conn: Connection, target) -> Verdict | None:
+        """The verdict on the target's latest decode, or None when it has none (air, power only)."""
         kind = _DECODE_KIND.get(target.kind)
         if kind is None:
             return None
@@ -119,6 +121,10 @@ class Judge:
                                  stations=tuple(fm_station_of(p) for p in scan), observed_s=obs["hop"]["dwell_s"],
                                  history={history_key_fm(station.freq_hz): history})
             verdict = judge(station, ctx, FM_RULES)
+        return verdict
+
+    @staticmethod
+    def record(conn: Connection, target, verdict: Verdict) -> dict:
         out = verdict.to_json()
         conn.execute(update(targets).where(targets.c.id == target.id).values(
             verdict_class=verdict.klass, verdict_score=verdict.score, verdict=json.dumps(out, ensure_ascii=False)))
