@@ -58,6 +58,7 @@ def create_app(config: Settings | dict | None = None, *, start_worker: bool | No
     metrics = Metrics()
     relocator = Relocator(store, debounce_s=settings.relocate_debounce_s,
                           min_interval_s=settings.relocate_min_interval_s, window_s=settings.relocate_window_s,
+                          duty=settings.relocate_duty,
                           min_readings=settings.relocate_min_readings,
                           max_readings=settings.relocate_max_readings,
                           retention_days=settings.retention_days, metrics=metrics, judge=Judge(store))

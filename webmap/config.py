@@ -25,6 +25,7 @@ class Settings:
     relocate: bool = True                      # run the re-location worker in this process
     relocate_debounce_s: float = 2.0           # wait for readings to settle before re-locating
     relocate_min_interval_s: float = 15.0      # at most one fix per target this often
+    relocate_duty: float = 0.25                # the worker pauses so it takes at most this share of time
     relocate_window_s: float = 600.0           # readings older than this before the newest are not used
     relocate_min_readings: int = 4
     relocate_max_readings: int = 4000

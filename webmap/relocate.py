@@ -14,6 +14,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -46,7 +47,7 @@ class Relocator:
                  window_s: float = 600.0,
                  min_readings: int = 4, max_readings: int = 4000, retention_days: float | None = None,
                  metrics: Metrics | None = None, judge: Callable | None = None,
-                 locate_fn: Callable = locate):
+                 locate_fn: Callable = locate, duty: float = 0.25):
         self.store = store
         self.debounce_s, self.min_interval_s, self.window_s = debounce_s, min_interval_s, window_s
         self.min_readings, self.max_readings = min_readings, max_readings
@@ -54,6 +55,7 @@ class Relocator:
         self.metrics = metrics or Metrics()
         self.judge = judge                     # webmap.verdicts.Judge: evaluate(conn, t), record(conn, t, v)
         self.locate_fn = locate_fn             # locator.estimate.locate: Readings -> Fix
+        self.duty = duty                       # share of wall time the worker may take (0..1]
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -83,7 +85,7 @@ class Relocator:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                busy = self.run_once()
+                busy = self.run_once(throttle=True)
                 self._purge_if_due()
             except Exception:           # the worker must outlive a bad row or a lost connection
                 log.exception("re-location pass failed")
@@ -97,8 +99,9 @@ class Relocator:
         with self.store.read() as conn:
             return conn.execute(select(func.count()).where(targets.c.dirty_since.is_not(None))).scalar_one()
 
-    def run_once(self, *, settle: bool = True) -> int:
-        """Re-locate the targets that have settled (all dirty ones when ``settle`` is False); how many."""
+    def run_once(self, *, settle: bool = True, throttle: bool = False) -> int:
+        """Re-locate the targets that have settled (all dirty ones when ``settle`` is False); how many.
+        ``throttle``: pause after each target so the worker's own share of the GIL stays near ``duty``."""
         t = now()
         q = select(targets).where(targets.c.dirty_since.is_not(None)).order_by(targets.c.dirty_since).limit(32)
         if settle:   # readings of one sweep arrive together; and a fix a few seconds old is still fresh
@@ -107,6 +110,9 @@ class Relocator:
         with self.store.read() as conn:
             due = conn.execute(q).all()
         for t in due:
+            if self._stop.is_set():
+                break
+            started = time.perf_counter()
             # short write transactions only: on SQLite every writer waits for the one in progress,
             # so the counting and the verdict's rules run in read transactions between them
             with self.store.write() as conn:
@@ -123,6 +129,8 @@ class Relocator:
                     with self.store.write() as conn:
                         self.judge.record(conn, t, verdict)
             self.relocate(t)
+            if throttle:
+                self._stop.wait((time.perf_counter() - started) * (1.0 / self.duty - 1.0))
         return len(due)
 
     def _refresh(self, t):
