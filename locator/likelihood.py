@@ -39,11 +39,12 @@ TRIM_FADINGS = 4.0
 class NoiseModel:
     """Shadowing sd (dB, the shape guess; the scale is re-estimated), its decorrelation distance (m),
     the aggregation cells (m) for heard and censored readings, and the |z| beyond which a site is an
-    outlier (None: plain Gaussian)."""
+    outlier (None: plain Gaussian). Heard cells are a drive's reading step (10 m), so a gross error
+    stays a site of its own that the leave-one-out test can reject instead of half of a mixed one."""
 
     shadowing_db: float = 6.0
     decorrelation_m: float = 50.0
-    site_m: float = 20.0
+    site_m: float = 10.0
     censored_site_m: float = 100.0
     outlier_z: float | None = 3.5
 

@@ -72,7 +72,7 @@ def test_censored_readings_are_grouped_on_the_coarser_grid():
 def test_floor_readings_beside_heard_ones_are_dropped():
     x = np.array([0.0, 5.0, 10.0, 1000.0, 1010.0])
     cens = np.array([False, True, False, True, True])
-    sites = aggregate(x, np.zeros(5), np.array([-90.0, -105.0, -92.0, -105.0, -105.0]), cens, NoiseModel())
+    sites = aggregate(x, np.zeros(5), np.array([-90.0, -105.0, -92.0, -105.0, -105.0]), cens, NoiseModel(site_m=20.0))
     assert sites.of_reading[1] == -1 and np.all(sites.of_reading[[0, 2, 3, 4]] >= 0)
     assert sites.censored.sum() == 1 and (~sites.censored).sum() == 1
 
