@@ -13,7 +13,8 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from dsp.errors import DspError
-from dsp.fm.rds_demod import soft_bits
+from dsp.fm.rds_demod import coherent_symbols, soft_bits
+from dsp.fm.rds_fold import fold_pi
 from dsp.fm.rds_groups import RdsGroup, station_cycle
 from dsp.fm.rds_modem import SUBCARRIER_HZ, check_rate, group_bits, modulate
 from dsp.fm.rds_station import RdsResult, accumulate
@@ -72,9 +73,21 @@ def decode_mpx(mpx: np.ndarray, sample_rate: float, pilot_hz: float | None = Non
         raise DspError("mpx: contains NaN or infinite samples")
     if not np.any(x):
         return None
-    stats = synchronise(soft_bits(x.astype(np.float32, copy=False), fs, carrier))
-    return accumulate(((g.blocks, g.corrected) for g in stats.groups),
-                      blocks_total=stats.blocks_total, blocks_failed=stats.blocks_failed)
+    symbols = coherent_symbols(x.astype(np.float32, copy=False), fs, carrier)
+    soft = soft_bits(symbols)
+    stats = synchronise(soft)
+    result = accumulate(((g.blocks, g.corrected) for g in stats.groups),
+                        blocks_total=stats.blocks_total, blocks_failed=stats.blocks_failed)
+    if result is not None:
+        return result
+    # Too weak for three error-free A blocks: average block A over all groups instead.
+    folded = fold_pi(symbols)
+    if folded is None:
+        return None
+    pi, start = folded
+    stats = synchronise(soft, start_bit=start)
+    return accumulate(((g.blocks, g.corrected) for g in stats.groups), stats.blocks_total,
+                      stats.blocks_failed, pi=pi)
 
 
 def decode_groups(blocks: Iterable[Sequence[int | None]]) -> RdsResult | None:

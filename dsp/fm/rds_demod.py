@@ -87,8 +87,8 @@ def _derotate(s: np.ndarray, bit_rate: float) -> np.ndarray:
     return (s * np.exp(-1j * theta)).real.astype(np.float32)
 
 
-def soft_bits(mpx: np.ndarray, fs: float, carrier_hz: float = SUBCARRIER_HZ) -> np.ndarray:
-    """Soft differentially-decoded data bits (float32; > 0 means 1, magnitude = reliability)."""
+def coherent_symbols(mpx: np.ndarray, fs: float, carrier_hz: float = SUBCARRIER_HZ) -> np.ndarray:
+    """Matched-filter outputs at the symbol centres after carrier removal (float32, sign ambiguous)."""
     bit_rate = carrier_hz / 48.0
     z, fs_d = _to_baseband(mpx, fs, carrier_hz)
     if z.size < 8 * fs_d / bit_rate:
@@ -97,6 +97,11 @@ def soft_bits(mpx: np.ndarray, fs: float, carrier_hz: float = SUBCARRIER_HZ) -> 
     t = _symbol_times(y, fs_d, bit_rate)
     idx = np.arange(y.size)
     s = np.interp(t, idx, y.real) + 1j * np.interp(t, idx, y.imag)
-    r = _derotate(s, bit_rate)
+    return _derotate(s, bit_rate)
+
+
+def soft_bits(symbols: np.ndarray) -> np.ndarray:
+    """Soft differentially-decoded data bits (float32; > 0 means 1, magnitude = reliability)."""
+    r = symbols
     # d_k = e_k XOR e_(k-1): equal neighbours mean 0; the weaker symbol bounds the reliability.
     return (-np.sign(r[1:] * r[:-1]) * np.minimum(np.abs(r[1:]), np.abs(r[:-1]))).astype(np.float32)

@@ -4,8 +4,8 @@ PI: the value seen most often in error-free A blocks (and C' blocks of version-B
 least ``PI_CONFIRMATIONS`` times; a corrected A block never counts and never proposes a PI, and a
 group whose PI differs from the accepted one contributes nothing. PS and RadioText characters from
 corrected blocks are taken only when the previous reception of the same segment agrees. PS and
-RT are reported as the most frequent complete text, counted at every group received whole that
-carries them (a scrolling PS is a list of them).
+RT are reported as the most frequent complete text, counted at every group that updates them
+(a scrolling PS is a list of them).
 """
 
 from __future__ import annotations
@@ -129,16 +129,18 @@ def _ct(b: int, c: int, d: int) -> dt.datetime | None:
 
 
 def accumulate(groups: Iterable[tuple[Sequence[_Block], Sequence[int]]], blocks_total: int | None = None,
-               blocks_failed: int | None = None) -> RdsResult | None:
+               blocks_failed: int | None = None, pi: int | None = None) -> RdsResult | None:
     """RdsResult of groups given as (blocks A..D (None = lost), bits corrected per block), or None
-    when no PI reached agreement. Without ``blocks_total`` the error rate counts lost blocks."""
+    when no PI reached agreement. Without ``blocks_total`` the error rate counts lost blocks.
+    ``pi``: a PI established otherwise (by :func:`dsp.fm.rds_fold.fold_pi`) instead of the vote."""
     groups = list(groups)
-    votes = _pi_votes(groups)
-    if not votes:
-        return None
-    pi, n = votes.most_common(1)[0]
-    if n < PI_CONFIRMATIONS:
-        return None
+    if pi is None:
+        votes = _pi_votes(groups)
+        if not votes:
+            return None
+        pi, n = votes.most_common(1)[0]
+        if n < PI_CONFIRMATIONS:
+            return None
 
     ps = _Text(PS_LEN)
     rt = _Text(RT_LEN_A)
@@ -162,8 +164,7 @@ def accumulate(groups: Iterable[tuple[Sequence[_Block], Sequence[int]]], blocks_
             continue
         if a is None and b is not None and b >> 11 & 1 and c is not None and c != pi:
             continue
-        complete = all(v is not None for v in blocks)
-        ok += complete
+        ok += all(v is not None for v in blocks)
         if b is None:
             continue
         weak_b = corr[1] > 0
@@ -183,7 +184,7 @@ def accumulate(groups: Iterable[tuple[Sequence[_Block], Sequence[int]]], blocks_
             if d is not None:
                 ps.put(2 * seg, (d >> 8, d & 0xFF), seg, weak_b or corr[3] > 0)
                 text = ps.complete_text(stop_at_end=False)
-                if text is not None and complete:
+                if text is not None:
                     ps.seen[text] += 1
             if not version_b and c is not None and corr[2] == 0:
                 for code in (c >> 8, c & 0xFF):
@@ -206,7 +207,7 @@ def accumulate(groups: Iterable[tuple[Sequence[_Block], Sequence[int]]], blocks_
                         rt.put(pos, (word >> 8, word & 0xFF), 2 * seg + (pos % 4 > 0), cb > 0)
             rt.size = RT_LEN_B if version_b else RT_LEN_A
             text = rt.complete_text(stop_at_end=True)
-            if text is not None and complete:
+            if text is not None:
                 rt.seen[text.rstrip()] += 1
         elif gtype == "4A" and c is not None and d is not None and not any(corr[1:]):
             ct = _ct(b, c, d) or ct

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from dsp.fm.rds_code import BLOCK_BITS, OFFSET, correct_burst, syndrome
+from dsp.fm.rds_code import BLOCK_BITS, MAX_BURST, OFFSET, correct_burst, syndrome
 
 _ORDER = {"A": 0, "B": 1, "C": 2, "C'": 2, "D": 3}
 _SEARCHED = ("A", "B", "C", "C'", "D")
@@ -55,9 +55,9 @@ def _windows(hard: np.ndarray) -> np.ndarray:
     return w
 
 
-def _correct(word: int, offset: str, reliability: np.ndarray) -> tuple[int, int] | None:
+def _correct(word: int, offset: str, reliability: np.ndarray, max_burst: int) -> tuple[int, int] | None:
     """(data, bits flipped) when the burst the syndrome names lies on the block's weakest bits."""
-    hit = correct_burst(word, offset)
+    hit = correct_burst(word, offset, max_burst)
     if hit is None:
         return None
     data, pattern = hit
@@ -68,70 +68,80 @@ def _correct(word: int, offset: str, reliability: np.ndarray) -> tuple[int, int]
     return data, len(flipped)
 
 
-def synchronise(soft: np.ndarray) -> SyncStats:
-    """Groups found in a soft-bit stream (> 0 means 1)."""
+def _block(words, syn, rel, p: int, slot: int, version_b: bool | None, max_burst: int):
+    """(data, bits corrected, is C') of the block at bit ``p`` in group slot ``slot``, or None."""
+    offsets = ("C", "C'") if slot == 2 else (("A", "B", "C", "D")[slot],)
+    for off in offsets:
+        if syn[p] == OFFSET[off]:
+            return int(words[p]) >> 10, 0, off == "C'"
+    if slot == 2 and version_b is not None:
+        offsets = ("C'",) if version_b else ("C",)
+    for off in offsets:
+        res = _correct(int(words[p]), off, rel[p:p + BLOCK_BITS], max_burst)
+        if res is not None:
+            return res[0], res[1], off == "C'"
+    return None
+
+
+def synchronise(soft: np.ndarray, max_burst: int = MAX_BURST, start_bit: int | None = None) -> SyncStats:
+    """Groups found in a soft-bit stream (> 0 means 1); ``max_burst`` 0 turns correction off.
+
+    ``start_bit``: a group start already known (e.g. from :func:`dsp.fm.rds_fold.fold_pi`); the
+    walk then starts there and keeps sync to the end instead of searching offset words.
+    """
     hard = (soft > 0).astype(np.int64)
     rel = np.abs(soft)
     words = _windows(hard)
     syn = syndrome(words) if words.size else words
-    hits: list[tuple[int, str]] = []
-    for name in _SEARCHED:
-        hits += [(int(i), name) for i in np.flatnonzero(syn == OFFSET[name])]
-    hits.sort()
-    hit_at: dict[int, list[str]] = {}
-    for i, name in hits:
-        hit_at.setdefault(i, []).append(name)
+    if start_bit is not None:
+        starts = [start_bit % (4 * BLOCK_BITS)]
+        hit_at: dict[int, list[str]] = {}
+    else:
+        hits: list[tuple[int, str]] = []
+        for name in _SEARCHED:
+            hits += [(int(i), name) for i in np.flatnonzero(syn == OFFSET[name])]
+        hits.sort()
+        hit_at = {}
+        for i, name in hits:
+            hit_at.setdefault(i, []).append(name)
+        starts = hits
 
     groups: list[SyncedGroup] = []
     total = failed = corrected_n = 0
     pos = 0
-    hi = 0
-    while hi < len(hits):
-        i, name = hits[hi]
-        hi += 1
-        if i < pos:
-            continue
-        start = _acquire(i, name, hit_at)
-        if start is None:
-            continue
-        # Walk groups from the group holding the first sync block.
-        g = start
+    for hit in starts:
+        if start_bit is None:
+            i, name = hit
+            if i < pos:
+                continue
+            g = _acquire(i, name, hit_at)
+            if g is None:
+                continue
+        else:
+            g = hit
         history: list[bool] = []
         while g + 3 * BLOCK_BITS < words.size:
             vals: list[int | None] = []
             corr: list[int] = []
             cprime = False
             for slot in range(4):
-                p = g + slot * BLOCK_BITS
-                offsets = ("C", "C'") if slot == 2 else (("A", "B", "C", "D")[slot],)
-                res = None
-                for off in offsets:
-                    if syn[p] == OFFSET[off]:
-                        res, cprime = (int(words[p]) >> 10, 0), cprime or off == "C'"
-                        break
-                if res is None:
-                    if slot == 2 and vals[1] is not None:
-                        offsets = ("C'",) if vals[1] >> 11 & 1 else ("C",)
-                    for off in offsets:
-                        res = _correct(int(words[p]), off, rel[p:p + BLOCK_BITS])
-                        if res is not None:
-                            cprime = cprime or off == "C'"
-                            break
+                version_b = None if slot < 2 or vals[1] is None else bool(vals[1] >> 11 & 1)
+                res = _block(words, syn, rel, g + slot * BLOCK_BITS, slot, version_b, max_burst)
                 total += 1
-                ok = res is not None
-                history.append(ok)
-                if ok:
-                    vals.append(res[0])
-                    corr.append(res[1])
-                    corrected_n += res[1] > 0
-                else:
+                history.append(res is not None)
+                if res is None:
                     vals.append(None)
                     corr.append(0)
                     failed += 1
+                else:
+                    vals.append(res[0])
+                    corr.append(res[1])
+                    corrected_n += res[1] > 0
+                    cprime = cprime or res[2]
             groups.append(SyncedGroup(g, tuple(vals), tuple(corr), cprime))
             g += 4 * BLOCK_BITS
             recent = history[-_LOSS_WINDOW:]
-            if len(recent) == _LOSS_WINDOW and recent.count(False) >= _LOSS_FAILS:
+            if start_bit is None and len(recent) == _LOSS_WINDOW and recent.count(False) >= _LOSS_FAILS:
                 break
         pos = g
     return SyncStats(tuple(groups), total, failed, corrected_n)
