@@ -30,6 +30,11 @@ NEIGHBOURHOOD_HZ = 50e3
 GAP_BINS = 3
 #: A frequency hit in more than this share of frames is a steady tone.
 STEADY_SHARE = 0.2
+FRAME_S = 120e-3 / 26
+#: A capture this long holds two FCCH bursts of any carrier (11 frames apart at most), so a real
+#: carrier's tone repeats, a whole number of frames apart to within the spectrogram's time step.
+REPEAT_WITHIN_S = 12 * FRAME_S
+FRAME_TOLERANCE_S = 0.5e-3
 
 
 @dataclass(frozen=True)
@@ -106,8 +111,12 @@ def fcch_hits(x: np.ndarray, sample_rate: float, t0_s: float = 0.0) -> list[Fcch
             for t, f, r in zip(times, tone, ratio)]
 
 
-def group_carriers(hits: list[FcchHit], n_frames_scanned: int, tolerance_hz: float = 2e3) -> list[FcchCarrier]:
-    """Carriers from the hits: tones within ``tolerance_hz`` belong together; steady tones are dropped.
+def group_carriers(hits: list[FcchHit], n_frames_scanned: int, tolerance_hz: float = 2e3,
+                   capture_s: float = 0.0) -> list[FcchCarrier]:
+    """Carriers from the hits: tones within ``tolerance_hz`` belong together. Dropped: steady tones;
+    in a capture of ``capture_s`` ≥ REPEAT_WITHIN_S, tones never repeated a whole number of TDMA
+    frames apart (a carrier sends its FCCH every 10 or 11 frames); and a tone ¼ symbol rate below
+    a stronger carrier's FCCH, which is that carrier's own runs of alternating bits.
 
     Consecutive frames that saw the same burst count once (the strongest).
     """
@@ -133,9 +142,19 @@ def group_carriers(hits: list[FcchHit], n_frames_scanned: int, tolerance_hz: flo
                     bursts[-1] = h
             else:
                 bursts.append(h)
+        if capture_s >= REPEAT_WITHIN_S and not _repeats_on_frames(bursts):
+            continue
         tone = float(np.median([h.tone_hz for h in bursts]))
         out.append(FcchCarrier(carrier_hz=tone - FCCH_TONE_HZ, hits=tuple(bursts)))
-    return out
+    return [c for c in out if not any(
+        abs(c.carrier_hz + 2 * FCCH_TONE_HZ - o.carrier_hz) <= tolerance_hz and len(o.hits) >= len(c.hits)
+        for o in out)]
+
+
+def _repeats_on_frames(bursts: list[FcchHit]) -> bool:
+    """Whether two consecutive hits are a whole number of frames apart (bursts are time-sorted)."""
+    d = np.diff([h.time_s for h in bursts]) / FRAME_S
+    return bool(np.any((d > 0.5) & (np.abs(d - np.round(d)) * FRAME_S < FRAME_TOLERANCE_S)))
 
 
 def n_frames(n_samples: int, sample_rate: float) -> int:

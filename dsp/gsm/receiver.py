@@ -44,6 +44,8 @@ TRACK_SEARCH = 2
 #: Consecutive SCH failures after which a carrier is considered lost and re-acquired.
 MAX_SCH_MISSES = 6
 NORMAL_TRAINING_START = 61
+#: Input samples channelised at a time (bounds memory whatever the source's block size).
+CHANNEL_CHUNK = 1 << 18
 #: A burst is the dummy burst (45.002 §5.2.6) when its mid-amble fits the dummy's bits with this
 #: fraction of the TSC fit's relative residual, or less.
 DUMMY_FIT_RATIO = 0.25
@@ -94,7 +96,7 @@ def find_carriers(blocks: Iterable[np.ndarray], sample_rate: float) -> list[Fcch
         tail = seg[seg.size - keep:]
         t += x.size / sample_rate
     edge = sample_rate / 2 - 20e3
-    return [c for c in group_carriers(hits, frames) if abs(c.carrier_hz) < edge]
+    return [c for c in group_carriers(hits, frames, capture_s=t) if abs(c.carrier_hz) < edge]
 
 
 def receive(source: BlockSource, sample_rate: float, center_freq: float,
@@ -112,9 +114,12 @@ def receive(source: BlockSource, sample_rate: float, center_freq: float,
     # frequency correction starts there.
     trackers = [_Tracker(c, center_freq, on_block, float(r)) for c, r in zip(carriers, chan.residual_hz)]
     for x in source():
-        y = chan.process(correct_front_end(x))
-        for tr, yc in zip(trackers, y):
-            tr.feed(yc)
+        x = correct_front_end(x)
+        # Channel outputs for a whole large block of many carriers would be hundreds of MB.
+        for i in range(0, x.size, CHANNEL_CHUNK):
+            y = chan.process(x[i:i + CHANNEL_CHUNK])
+            for tr, yc in zip(trackers, y):
+                tr.feed(yc)
     y = chan.process(np.zeros(0, np.complex64), final=True)
     for tr, yc in zip(trackers, y):
         tr.feed(yc)
@@ -221,7 +226,8 @@ class _Tracker:
             fcch_hi = centre + 3 * FRAME // 10
             sch_hi = fcch_hi + FRAME + (ACQUIRE_SEARCH + BURST_BITS + N_TAPS) * SPS
             if sch_hi > self.total:
-                return  # wait for more samples
+                self._drop_before(lo)  # wait for more samples, keeping only what this hit needs
+                return
             self.hit_index += 1
             fix = fcch_fix(self._window(lo, fcch_hi), SPS) if lo >= self.buf_start else None
             if fix is None:

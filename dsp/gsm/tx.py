@@ -34,6 +34,10 @@ _GUARD = 9
 #: Paging Request Type 1 addressed to nobody: what an idle CCCH carries (TS 44.018 §9.1.22).
 IDLE_PAGING = paging_block()
 _CACHE_SLOTS = 4096
+#: Slot k starts at phase k·SLOT_TURN (golden angle): a real carrier's phase wanders, so its
+#: repeated bursts (dummy bursts on TS1–7) do not add up coherently; a fixed start phase would
+#: make the carrier improper (E[x²] ≠ 0), which a receiver takes for IQ imbalance.
+SLOT_TURN = 2 * np.pi * 0.6180339887498949
 #: The unwinding ramp starts here (symbols into the slot): 148 bits plus 2.5 for the last pulse.
 _UNWIND_FROM = 150.5
 
@@ -80,15 +84,16 @@ _slots = _SlotCache()
 
 
 def _slot_phase(bits: np.ndarray, tau: np.ndarray) -> np.ndarray:
-    """Phase at ``tau`` symbols after the slot start: 0 at the start and ≡ 0 (mod 2π) at the end.
+    """Phase at ``tau`` symbols after the slot start: 0 at the start and ≡ SLOT_TURN (mod 2π) at
+    the end, where the next slot, rotated by SLOT_TURN more, takes over.
 
-    The GMSK of the slot's bits starts at 0; whatever phase it has gathered by the end is unwound
+    The GMSK of the slot's bits starts at 0; what it has gathered by the end is wound to SLOT_TURN
     in the guard period, after the last bit's pulse has settled, by a raised-cosine ramp — so slots
     join without a phase step (a step would splatter a −45 dB floor across the band).
     """
     ext = np.concatenate((np.ones(_LEAD, np.uint8), bits, np.ones(_GUARD, np.uint8)))
     ends = gmsk_phase(ext, np.array([_LEAD, _LEAD + SLOT_SYMBOLS]))
-    unwind = -np.angle(np.exp(1j * (ends[1] - ends[0])))
+    unwind = np.angle(np.exp(1j * (SLOT_TURN - (ends[1] - ends[0]))))
     r = np.clip((tau - _UNWIND_FROM) / (SLOT_SYMBOLS - _UNWIND_FROM), 0.0, 1.0)
     return gmsk_phase(ext, _LEAD + tau) - ends[0] + unwind * 0.5 * (1 - np.cos(np.pi * r))
 
@@ -147,7 +152,7 @@ def render_bcch(bsic: int, si_blocks: Mapping[str, bytes], sample_rate: float, s
         # Where the slot's first sample falls after the slot start (symbols): the cache key.
         tau0 = tau_first + j0 / sps - s0
         wave = _slots.get(bits, tau0, j1 - j0, sps)
-        out[i0:i1] = wave[i0 - j0: i1 - j0]
+        out[i0:i1] = wave[i0 - j0: i1 - j0] * np.complex64(np.exp(1j * ((slot * SLOT_TURN) % (2 * np.pi))))
         pos = max(pos, i1)
         slot += 1
     return out
