@@ -77,8 +77,8 @@ def main(argv=None) -> None:
     ap.add_argument("--quick", action="store_true", help="fewer trials and SNR points")
     ap.add_argument("--listen", type=float, default=2.0, help="listen time per trial, s")
     args = ap.parse_args(argv)
-    snrs = [0, 4, 6, 8, 10, 12, 16, 25] if args.quick else list(range(0, 13)) + [14, 16, 20, 25]
-    trials = 8 if args.quick else 30
+    snrs = [0, 6, 9, 12, 16, 25] if args.quick else [0, 4, 6, 8, 9, 10, 11, 12, 13, 14, 16, 20, 25]
+    trials = 8 if args.quick else 20
     rng = np.random.default_rng(2026)
     false_pi = 0
     false_trials = 0

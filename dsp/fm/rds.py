@@ -2,7 +2,8 @@
 
 Stages, each usable alone: :mod:`rds_code` (block code), :mod:`rds_groups` (group layout),
 :mod:`rds_modem` (subcarrier waveform), :mod:`rds_demod` (soft bits from MPX), :mod:`rds_sync`
-(block sync, correction), :mod:`rds_station` (fields accepted on agreement).
+(block sync, correction), :mod:`rds_fold` (PI from block A averaged over groups, when no block
+is clean enough), :mod:`rds_station` (fields accepted on agreement).
 """
 
 from __future__ import annotations
@@ -56,6 +57,10 @@ def encode_station(pi: int, ps: str, pty: int = 0, rt: str | None = None, tp: bo
 
 def decode_mpx(mpx: np.ndarray, sample_rate: float, pilot_hz: float | None = None) -> RdsResult | None:
     """RDS of one station's MPX (real, float), or None when no PI reached agreement.
+
+    The PI comes from three error-free A blocks or, on a weaker signal, from block A averaged
+    over all groups (:func:`dsp.fm.rds_fold.fold_pi`); the other fields then come from whatever
+    blocks decode at the group places that fixes.
 
     ``pilot_hz``: the measured 19 kHz pilot frequency, when there is one; the subcarrier is then
     sought at exactly three times it.

@@ -95,9 +95,9 @@ class _Text:
             self.chars[pos + i] = c
             self.have[pos + i] = True
 
-    def complete_text(self, stop_at_end: bool) -> str | None:
-        end = self.size
-        if stop_at_end and RT_END in self.chars:
+    def complete_text(self, size: int, stop_at_end: bool) -> str | None:
+        end = size
+        if stop_at_end and RT_END in self.chars[:size]:
             end = self.chars.index(RT_END)
         if not all(self.have[:end]):
             return None
@@ -183,7 +183,7 @@ def accumulate(groups: Iterable[tuple[Sequence[_Block], Sequence[int]]], blocks_
                 di_bits[3 - seg] = b >> 2 & 1
             if d is not None:
                 ps.put(2 * seg, (d >> 8, d & 0xFF), seg, weak_b or corr[3] > 0)
-                text = ps.complete_text(stop_at_end=False)
+                text = ps.complete_text(PS_LEN, stop_at_end=False)
                 if text is not None:
                     ps.seen[text] += 1
             if not version_b and c is not None and corr[2] == 0:
@@ -205,8 +205,7 @@ def accumulate(groups: Iterable[tuple[Sequence[_Block], Sequence[int]]], blocks_
                 for pos, word, cb in ((4 * seg, c, corr[2]), (4 * seg + 2, d, corr[3])):
                     if word is not None:
                         rt.put(pos, (word >> 8, word & 0xFF), 2 * seg + (pos % 4 > 0), cb > 0)
-            rt.size = RT_LEN_B if version_b else RT_LEN_A
-            text = rt.complete_text(stop_at_end=True)
+            text = rt.complete_text(RT_LEN_B if version_b else RT_LEN_A, stop_at_end=True)
             if text is not None:
                 rt.seen[text.rstrip()] += 1
         elif gtype == "4A" and c is not None and d is not None and not any(corr[1:]):
