@@ -3,7 +3,8 @@
 Sync is acquired when two blocks of the same stream, 26·m bits apart, carry offset words that
 follow each other in group order (A, B, C or C', D). Once in sync each block is checked at its
 expected place; a failed block is corrected only when the syndrome names a burst of at most
-``MAX_BURST`` bits whose bits are all among the least reliable soft bits of the block. Sync is
+``MAX_BURST`` bits whose bits are all among the least reliable soft bits of the block, and at
+most two blocks of a group may be corrected. Sync is
 dropped after too many failed blocks and searched again (this also recovers from bit slips).
 """
 
@@ -21,6 +22,8 @@ _SEARCHED = ("A", "B", "C", "C'", "D")
 _SYNC_SPAN_BLOCKS = 6
 #: A flipped bit must be among this many least reliable bits of its block.
 _WEAK_BITS = 6
+#: More corrected blocks than this in one group and none of the corrections is trusted.
+_MAX_CORRECTED_PER_GROUP = 2
 #: Sync is dropped when this many of the last _LOSS_WINDOW blocks failed.
 _LOSS_WINDOW = 16
 _LOSS_FAILS = 11
@@ -138,6 +141,13 @@ def synchronise(soft: np.ndarray, max_burst: int = MAX_BURST, start_bit: int | N
                     corr.append(res[1])
                     corrected_n += res[1] > 0
                     cprime = cprime or res[2]
+            if sum(c > 0 for c in corr) > _MAX_CORRECTED_PER_GROUP:
+                # So many repairs in one group means noise, not a few bursts: keep only exact blocks.
+                for i, c in enumerate(corr):
+                    if c:
+                        vals[i], corr[i] = None, 0
+                        failed += 1
+                        corrected_n -= 1
             groups.append(SyncedGroup(g, tuple(vals), tuple(corr), cprime))
             g += 4 * BLOCK_BITS
             recent = history[-_LOSS_WINDOW:]
