@@ -35,6 +35,7 @@ FRAME_S = 120e-3 / 26
 #: carrier's tone repeats, a whole number of frames apart to within the spectrogram's time step.
 REPEAT_WITHIN_S = 12 * FRAME_S
 FRAME_TOLERANCE_S = 0.5e-3
+MAX_PAIRS_NEEDED = 3
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,8 @@ def fcch_hits(x: np.ndarray, sample_rate: float, t0_s: float = 0.0) -> list[Fcch
 def group_carriers(hits: list[FcchHit], n_frames_scanned: int, tolerance_hz: float = 2e3,
                    capture_s: float = 0.0) -> list[FcchCarrier]:
     """Carriers from the hits: tones within ``tolerance_hz`` belong together. Dropped: steady tones;
-    in a capture of ``capture_s`` ≥ REPEAT_WITHIN_S, tones never repeated a whole number of TDMA
-    frames apart (a carrier sends its FCCH every 10 or 11 frames); and a tone ¼ symbol rate below
+    in a capture of ``capture_s`` ≥ REPEAT_WITHIN_S, tones not repeated a whole number of TDMA
+    frames apart often enough (a carrier sends its FCCH every 10 or 11 frames); and a tone ¼ symbol rate below
     a stronger carrier's FCCH, which is that carrier's own runs of alternating bits.
 
     Consecutive frames that saw the same burst count once (the strongest).
@@ -142,7 +143,7 @@ def group_carriers(hits: list[FcchHit], n_frames_scanned: int, tolerance_hz: flo
                     bursts[-1] = h
             else:
                 bursts.append(h)
-        if capture_s >= REPEAT_WITHIN_S and not _repeats_on_frames(bursts):
+        if capture_s >= REPEAT_WITHIN_S and _frame_spaced_pairs(bursts) < _pairs_needed(capture_s):
             continue
         tone = float(np.median([h.tone_hz for h in bursts]))
         out.append(FcchCarrier(carrier_hz=tone - FCCH_TONE_HZ, hits=tuple(bursts)))
@@ -151,10 +152,16 @@ def group_carriers(hits: list[FcchHit], n_frames_scanned: int, tolerance_hz: flo
         for o in out)]
 
 
-def _repeats_on_frames(bursts: list[FcchHit]) -> bool:
-    """Whether two consecutive hits are a whole number of frames apart (bursts are time-sorted)."""
+def _frame_spaced_pairs(bursts: list[FcchHit]) -> int:
+    """How many consecutive hits (time-sorted) are a whole number of frames apart."""
     d = np.diff([h.time_s for h in bursts]) / FRAME_S
-    return bool(np.any((d > 0.5) & (np.abs(d - np.round(d)) * FRAME_S < FRAME_TOLERANCE_S)))
+    return int(np.count_nonzero((d > 0.5) & (np.abs(d - np.round(d)) * FRAME_S < FRAME_TOLERANCE_S)))
+
+
+def _pairs_needed(capture_s: float) -> int:
+    """One such pair in a capture of two FCCH periods, up to three from a quarter second on: noise
+    hits pairing up by chance grow with the capture's length, a carrier's pairs faster."""
+    return int(np.clip(np.floor(capture_s / (11 * FRAME_S)) - 1, 1, MAX_PAIRS_NEEDED))
 
 
 def n_frames(n_samples: int, sample_rate: float) -> int:
