@@ -32,8 +32,6 @@ START_S = 120.0
 CYCLE_S = 10.0
 FM_PER_CYCLE = 2
 SAMPLE_RATE = 2.4e6
-#: Manual tuner gain (calibrated power readings need one); R820T steps.
-GAIN_DB = {"fixed": 29.7, "vehicle": 19.7}
 OPERATOR, CREW = "demo", "van-crew"
 
 
@@ -69,7 +67,7 @@ def run(minutes: float, *, port: int = 0, out_dir: Path | None = None, serve: bo
         password = station.add_user(OPERATOR, "coordinator")
         crew = (CREW, station.add_user(CREW, "field"))
         specs = [NodeSpec(n.id, i, str(scenario_path), start_unix, START_S, START_S + minutes * 60.0, CYCLE_S,
-                          FM_PER_CYCLE, SAMPLE_RATE, GAIN_DB[n.kind], station.url, station.register_node(n.id),
+                          FM_PER_CYCLE, SAMPLE_RATE, station.url, station.register_node(n.id),
                           str(data_dir / "spool" / f"{n.id}.db"), crew if n.kind == "vehicle" else None)
                  for i, n in enumerate(scenario.nodes)]
         _run_nodes(specs, station, minutes)

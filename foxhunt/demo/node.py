@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from foxhunt.demo.client import StationClient
+from foxhunt.demo.gain import HopGains
 from foxhunt.demo.plan import demo_plan
 from foxhunt.demo.vehicle import DemoSimSource, Guide
 from sensors.node import POSITION_EVERY_S, Node, NodeConfig, observations
@@ -43,7 +44,6 @@ class NodeSpec:
     cycle_s: float             # one scan cycle per this much city time
     fm_per_cycle: int
     sample_rate: float
-    gain_db: float
     url: str
     token: str
     spool: str
@@ -81,12 +81,12 @@ def run_node(spec: NodeSpec, events) -> None:
 def _run(spec: NodeSpec, events) -> None:
     scenario = _scenario(spec)
     source = DemoSimSource(scenario, spec.node_id, t0_s=spec.t0_s, sample_rate=spec.sample_rate)
-    source.set_gain(spec.gain_db)
+    gains = HopGains()
     sim = scenario.node(spec.node_id)
     fixed = None if sim.route is not None else Position(sim.lat, sim.lon, alt_m=sim.alt_m, speed_m_s=0.0,
                                                          fix="surveyed", source="config")
     cfg = NodeConfig(path=Path(spec.spool), node_id=spec.node_id, source=source.name, sample_rate=spec.sample_rate,
-                     gain_db=spec.gain_db, ppm=0.0, full_scale_dbm=sim.full_scale_dbm, bands=("gsm900", "fm", "air"),
+                     gain_db=gains.gain(0.0), ppm=0.0, full_scale_dbm=sim.full_scale_dbm, bands=("gsm900", "fm", "air"),
                      position=fixed, gps=None, spool=Path(spec.spool), record_dir=None, health_interval_s=60.0,
                      url=spec.url, token=spec.token, batch_size=200, timeout_s=10.0)
     node = Node(cfg, source=source)
@@ -100,7 +100,9 @@ def _run(spec: NodeSpec, events) -> None:
             cycle_start = source.time_s
             if guide is not None:
                 said[0] = _steer(guide, source)
-            yield from plan.cycle(k, spec.index, spec.fm_per_cycle)
+            for hop in plan.cycle(k, spec.index, spec.fm_per_cycle):
+                source.set_gain(gains.gain(hop.center_hz))
+                yield hop
             k += 1
             source.skip_to(cycle_start + spec.cycle_s)
 
@@ -109,6 +111,7 @@ def _run(spec: NodeSpec, events) -> None:
     sent, last_position = 0, -math.inf
     try:
         for result in results(source, hops()):
+            gains.update(result)
             obs = observations(result, node.full_scale_dbm, cfg.position, node.known_targets)
             node.known_targets.update((o.payload["target"], o.payload["freq_hz"]) for o in obs
                                       if o.kind == "power" and not o.payload["floor"])
