@@ -171,10 +171,14 @@ def bench(backend: str, url: str, args) -> dict:
         log = open(Path(data) / "serve.log", "wb")   # a pipe nobody reads would block the server when full
         cfg = Path(data) / "serve.toml"
         cfg.write_text(f"node_obs_per_s = 1e6\nnode_obs_burst = 1e6\nnode_requests_per_s = 1e4\n"
-                       f"threads = {args.threads}\nrelocate = {str(not args.no_relocate).lower()}\n")
-        proc = subprocess.Popen([sys.executable, "-m", "foxhunt", "serve", "--db", url, "--data", data,
-                                 "--port", str(port), "--config", str(cfg)],
+                       f"threads = {args.threads}\nrelocate = {str(not args.no_relocate).lower()}\n"
+                       f'sqlite_synchronous = "{args.sqlite_synchronous}"\n')
+        serve = [sys.executable, "-m", "foxhunt", "serve", "--db", url, "--data", data, "--port", str(port),
+                 "--config", str(cfg)]
+        proc = subprocess.Popen(serve + (["--no-worker"] if args.split else []),
                                 cwd=REPO, stdout=subprocess.DEVNULL, stderr=log)
+        worker = subprocess.Popen(serve + ["--worker-only"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=log) \
+            if args.split else None
         try:
             _wait_up(port, proc)
             # warm-up, not counted: targets created, the re-location worker's process started
@@ -184,8 +188,10 @@ def bench(backend: str, url: str, args) -> dict:
             resent = run_load(port, bodies, tokens, args.seconds, args.rate)
             saturated = run_load(port, {n: b[: 2 * len(b) // 3] for n, b in more.items()}, tokens, args.seconds, None)
         finally:
-            proc.terminate()
-            proc.wait(20)
+            for p in (proc, worker):
+                if p is not None:
+                    p.terminate()
+                    p.wait(20)
             log.close()
             text = (Path(data) / "serve.log").read_text(errors="replace")
     if "Traceback" in text:
@@ -206,6 +212,11 @@ def main(argv=None) -> int:
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--threads", type=int, default=8, help="server WSGI threads")
     p.add_argument("--no-relocate", action="store_true", help="server without its re-location worker")
+    p.add_argument("--sqlite-synchronous", default="FULL", choices=("FULL", "NORMAL"),
+                   help="FULL (default): each acknowledged batch fsynced; NORMAL: survives a killed server, "
+                        "not a power cut")
+    p.add_argument("--split", action="store_true",
+                   help="the worker as its own process (serve --no-worker + serve --worker-only)")
     p.add_argument("--json", action="store_true")
     args = p.parse_args(argv)
     if args.quick:

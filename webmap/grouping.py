@@ -91,6 +91,10 @@ class Grouper:
         self._insert = _insert(dialect)
         self._ids: dict[str, int] = {}
 
+    def forget(self) -> None:
+        """Drop the cache (after a rollback: it may hold a target that was never committed)."""
+        self._ids = {}
+
     def target_id(self, conn: Connection, tk: TargetKey, t: float) -> int:
         tid = self._ids.get(tk.key)
         if tid is None:

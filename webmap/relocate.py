@@ -73,6 +73,9 @@ class Relocator:
         self._thread = threading.Thread(target=self._run, name="foxhunt-relocate", daemon=True)
         self._thread.start()
 
+    def alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._wake.set()

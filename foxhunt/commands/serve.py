@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import time
 
 from webmap.config import Settings, load_settings
 from webmap.errors import WebmapError
@@ -56,6 +58,12 @@ def register(sub) -> None:
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default 8750)")
     p.add_argument("--threads", type=int, help="WSGI worker threads (default 8)")
+    split = p.add_mutually_exclusive_group()
+    split.add_argument("--no-worker", action="store_true",
+                       help="serve HTTP only; run the re-location worker as its own process (--worker-only)")
+    split.add_argument("--worker-only", action="store_true",
+                       help="run only the re-location worker (targets are marked in the store, so it "
+                            "works beside a --no-worker server, on another core)")
     p.set_defaults(func=run)
 
 
@@ -66,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
     from webmap.wire import MAX_BODY_BYTES
     try:
         settings = settings_from_args(args, host=args.host, port=args.port, threads=args.threads)
-        app = create_app(settings)
+        if args.worker_only:
+            return _worker_only(settings)
+        app = create_app(settings.with_(relocate=False) if args.no_worker else settings)
     except WebmapError as exc:
         return fail(exc)
     station = app.extensions["foxhunt"]
@@ -76,6 +86,24 @@ def run(args: argparse.Namespace) -> int:
         waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
                        max_request_body_size=2 * MAX_BODY_BYTES, ident="foxhunt",
                        connection_limit=max(100, 4 * settings.threads), _quiet=True)
+    finally:
+        station.relocator.stop()
+        station.store.dispose()
+    return 0
+
+
+def _worker_only(settings: Settings) -> int:
+    """The re-location worker in the foreground: its own process, its own GIL."""
+    from webmap.app import create_app
+    app = create_app(settings.with_(relocate=False))
+    station = app.extensions["foxhunt"]
+    print(f"foxhunt: re-location worker on {station.store.dialect} store", file=sys.stderr, flush=True)
+    os.nice(10)                      # the HTTP server, answering nodes, goes first when CPU is short
+    station.relocator.duty = 1.0     # its own process: no requests of its own to leave time for
+    station.relocator.start(subprocess=False)
+    try:
+        while station.relocator.alive():
+            time.sleep(1.0)
     finally:
         station.relocator.stop()
         station.store.dispose()

@@ -9,6 +9,12 @@ import pytest
 from tests.webmap.conftest import DOCS
 
 
+@pytest.fixture
+def db_url(tmp_path):
+    """SQLite only: nothing here depends on the back end (the ingest and store tests run on both)."""
+    return f"sqlite:///{tmp_path / 'foxhunt.db'}"
+
+
 def test_every_route_is_documented(app):
     yaml = pytest.importorskip("yaml", reason="PyYAML reads the OpenAPI file")
     spec = yaml.safe_load((DOCS / "openapi.yaml").read_text())

@@ -13,6 +13,12 @@ from webmap.errors import WebmapError
 from webmap.schema import observations
 
 
+@pytest.fixture
+def db_url(tmp_path):
+    """SQLite only: nothing here depends on the back end (the ingest and store tests run on both)."""
+    return f"sqlite:///{tmp_path / 'foxhunt.db'}"
+
+
 def test_toml_settings_and_overrides(tmp_path):
     cfg = tmp_path / "serve.toml"
     cfg.write_text('port = 9000\nretention_days = 30\ndb = "sqlite:///x.db"\n')

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sqlalchemy import select
 
 from tests.webmap.conftest import doc_example
@@ -11,6 +13,12 @@ from webmap.verdicts import fm_station_of, gsm_cell_of
 
 CELLS = "operator,mcc,mnc,lac,cell_id,arfcn,bsic,lat,lon\nCMCC,460,00,4361,{ci},62,29,31.19,121.44\n"
 FM = "freq_hz,pi,ps,name,lat,lon,erp_w,licence_id\n98700000,13A1,CNR 1,China National Radio,31.2,121.44,10000,L-1\n"
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    """SQLite only: nothing here depends on the back end (the ingest and store tests run on both)."""
+    return f"sqlite:///{tmp_path / 'foxhunt.db'}"
 
 
 def _verdicts(station) -> dict:
