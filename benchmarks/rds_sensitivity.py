@@ -112,7 +112,8 @@ def main(argv=None) -> None:
     s90, b90 = snr_at(pi_p, snrs, 0.9), snr_at(base_p, snrs, 0.9)
     print(f"SNR of 90 % PI decode: {s90 if s90 is None else round(s90, 1)} dB "
           f"(exact blocks only: {b90 if b90 is None else round(b90, 1)} dB; target <= 9 dB)")
-    print(f"SNR of 90 % PS decode: {snr_at(ps_p, snrs, 0.9)}")
+    p90 = snr_at(ps_p, snrs, 0.9)
+    print(f"SNR of 90 % PS decode: {p90 if p90 is None else round(p90, 1)} dB")
     print(f"false PIs: {false_pi} over {len(snrs) * trials * 2 + false_trials} decodes "
           f"(incl. {false_trials} without RDS)")
     mpx, _, _ = make_mpx(rng, 10.0, True)
