@@ -48,14 +48,12 @@ class _Capture:
 
 
 def decode_gsm(x: np.ndarray, sample_rate: float, center_freq: float) -> list[dict]:
-    """Every GSM cell in the capture as ``decode gsm --json`` cell objects."""
-    from dsp.gsm.cell import fingerprint
-    from dsp.gsm.receiver import receive
+    """Every GSM cell in the capture as ``decode gsm --json`` cell objects (carriers on no GSM
+    ARFCN — a mistuned hop — cannot be named and are left out)."""
+    from dsp.gsm.receiver import decode_cells
 
-    cap = _Capture(x)
-    found = receive(cap.blocks, sample_rate, center_freq)
-    return [fingerprint(d.arfcn, d.freq_hz, d.sch.bsic, d.blocks, d.power_dbfs, d.snr_db, d.freq_offset_hz,
-                        d.first_seen_s, d.last_seen_s).to_json() for d in found]
+    cells, _ = decode_cells(_Capture(x).blocks, sample_rate, center_freq)
+    return [c.to_json() for c in cells]
 
 
 def decode_fm(x: np.ndarray, sample_rate: float, center_freq: float) -> tuple[list[dict], list[dict]]:

@@ -25,6 +25,7 @@ import numpy as np
 from dsp.bands import downlink_hz_to_arfcn
 from dsp.errors import DspError
 from dsp.gsm.bursts import TRAINING_SEQUENCES, dummy_burst, split_normal
+from dsp.gsm.cell import GsmCell, fingerprint
 from dsp.gsm.channelize import Channelizer, correct_front_end
 from dsp.gsm.equalizer import BURST_BITS, N_TAPS, PRE_TAPS, equalise, training_fit
 from dsp.gsm.fcch import FcchCarrier, fcch_hits, group_carriers, n_frames
@@ -131,6 +132,20 @@ def receive(source: BlockSource, sample_rate: float, center_freq: float,
         if key not in best or _score(d) > _score(best[key]):
             best[key] = d
     return sorted(best.values(), key=lambda d: d.freq_hz)
+
+
+def decode_cells(source: BlockSource, sample_rate: float, center_freq: float,
+                 on_block: BlockCallback | None = None) -> tuple[list[GsmCell], list[CarrierDecode]]:
+    """Every confirmed carrier fingerprinted as a :class:`GsmCell`, and apart from them the carriers
+    that map to no GSM ARFCN (most likely a wrong centre frequency: they cannot be named)."""
+    cells, off_band = [], []
+    for d in receive(source, sample_rate, center_freq, on_block):
+        if d.arfcn is None:
+            off_band.append(d)
+            continue
+        cells.append(fingerprint(d.arfcn, d.freq_hz, d.sch.bsic, d.blocks, d.power_dbfs, d.snr_db,
+                                 d.freq_offset_hz, d.first_seen_s, d.last_seen_s))
+    return cells, off_band
 
 
 def _score(d: CarrierDecode) -> tuple[int, int]:

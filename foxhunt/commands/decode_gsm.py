@@ -14,8 +14,8 @@ import sys
 from collections.abc import Callable
 
 from dsp.gsm import gsmtap
-from dsp.gsm.cell import GsmCell, fingerprint
-from dsp.gsm.receiver import BlockCallback, CarrierDecode, receive
+from dsp.gsm.cell import GsmCell
+from dsp.gsm.receiver import BlockCallback, CarrierDecode, decode_cells
 from dsp.gsm.xcch import XcchResult
 from foxhunt.recording_args import add_recording_args, open_from_args
 from sensors.errors import SensorError
@@ -55,15 +55,11 @@ def decode_recording(rec: Recording, on_block: BlockCallback | None = None,
     ARFCN (a wrong centre frequency, most likely) goes to ``on_skip`` instead of the result.
     """
     info = rec.info
-    carriers = receive(lambda: rec.blocks(BLOCK_SAMPLES), info.sample_rate, info.center_freq, on_block)
-    cells = []
-    for d in carriers:
-        if d.arfcn is None:
-            if on_skip is not None:
-                on_skip(d)
-            continue
-        cells.append(fingerprint(d.arfcn, d.freq_hz, d.sch.bsic, d.blocks, d.power_dbfs, d.snr_db,
-                                 d.freq_offset_hz, d.first_seen_s, d.last_seen_s))
+    cells, off_band = decode_cells(lambda: rec.blocks(BLOCK_SAMPLES), info.sample_rate, info.center_freq,
+                                   on_block)
+    if on_skip is not None:
+        for d in off_band:
+            on_skip(d)
     return cells
 
 

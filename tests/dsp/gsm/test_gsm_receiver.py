@@ -143,3 +143,16 @@ def test_weak_cell_beside_a_15_db_stronger_one():
     got = receive(stream(x.astype(np.complex64)), rate, 947e6)
     assert [c.sch.bsic for c in got] == [9, 20]
     assert _si(5)["SI3"] in _ok_blocks(got[0])
+
+
+def test_decode_cells_names_carriers_and_sets_aside_off_band_ones():
+    """The samples → cells entry the CLI and the node share: on a GSM centre frequency the carrier
+    becomes a cell; tuned where no GSM ARFCN exists it is set aside, never a crash."""
+    from dsp.gsm.receiver import decode_cells
+
+    rate = 1e6
+    x = render_bcch(9, _si(77), rate, 0.0, int(0.6 * rate), fn0=1000)
+    cells, off_band = decode_cells(stream(x), rate, 947.4e6)
+    assert [(c.arfcn, c.cell_id) for c in cells] == [(62, 77)] and off_band == []
+    cells, off_band = decode_cells(stream(x), rate, 100e6)
+    assert cells == [] and len(off_band) == 1 and off_band[0].arfcn is None
