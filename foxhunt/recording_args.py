@@ -30,3 +30,10 @@ def add_recording_args(parser: argparse.ArgumentParser) -> None:
 
 def open_from_args(args: argparse.Namespace) -> Recording:
     return open_recording(args.recording, rate=args.rate, freq=args.freq, fmt=args.fmt)
+
+
+def recording_json(rec: Recording) -> dict:
+    """The ``recording`` object every decode/check/scan JSON document opens with (INTERFACES.md)."""
+    info = rec.info
+    return {"sample_rate": info.sample_rate, "center_freq": info.center_freq,
+            "duration_s": round(info.duration_s, 6)}

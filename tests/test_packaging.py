@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -15,8 +16,12 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def wheel_names(tmp_path_factory) -> set[str]:
     out = tmp_path_factory.mktemp("wheel")
+    # Build from a copy: setuptools leaves build/ and egg-info beside the sources it builds.
+    src = tmp_path_factory.mktemp("src") / "foxhunt"
+    shutil.copytree(REPO, src, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "__pycache__", ".pytest_cache", "tests", "benchmarks"))
     r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                        "-q", "-w", str(out), str(REPO)], capture_output=True, text=True, timeout=300)
+                        "-q", "-w", str(out), str(src)], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     (whl,) = out.glob("foxhunt-*.whl")
     with zipfile.ZipFile(whl) as z:

@@ -23,7 +23,7 @@ from dsp.verdict import (FM_RULES, GSM_RULES, Verdict, VerdictContext, judge, pa
                          parse_cell_register, parse_fm_register)
 from foxhunt.commands.decode_fm import to_json
 from foxhunt.commands.decode_gsm import cell_json, decode_recording
-from foxhunt.recording_args import add_recording_args, open_from_args
+from foxhunt.recording_args import add_recording_args, open_from_args, recording_json
 
 DEFAULT_ALLOCATIONS = Path(recordings.__file__).resolve().parent / "allocations_gsm.csv"
 
@@ -85,11 +85,6 @@ def _node(args, rec) -> tuple[float, float] | None:
     return None if geo is None else (geo.lat, geo.lon)
 
 
-def _recording_json(rec) -> dict:
-    return {"sample_rate": rec.info.sample_rate, "center_freq": rec.info.center_freq,
-            "duration_s": round(rec.info.duration_s, 6)}
-
-
 def run_gsm(args: argparse.Namespace) -> int:
     register = parse_cell_register(read_text(args.register, "--register"), args.register.name)
     allocations = parse_allocations(read_text(args.allocations, "--allocations"), args.allocations.name)
@@ -103,7 +98,7 @@ def run_gsm(args: argparse.Namespace) -> int:
     verdicts = [judge(c, ctx, GSM_RULES) for c in cells]
     entries = [{**cell_json(c), "verdict": v.to_json()} for c, v in zip(cells, verdicts)]
     if args.json:
-        print(json.dumps({"recording": _recording_json(rec), "cells": entries}))
+        print(json.dumps({"recording": recording_json(rec), "cells": entries}))
     else:
         _print_table([(e["arfcn"], _gsm_name(e)) for e in entries], verdicts, register.notes)
     return 0
@@ -118,7 +113,7 @@ def run_fm(args: argparse.Namespace) -> int:
     ctx = VerdictContext(fm_register=register, node=_node(args, rec), stations=result.stations,
                          spurious=result.spurious, spurious_searched=True, observed_s=info.duration_s)
     verdicts = [judge(s, ctx, FM_RULES) for s in result.stations]
-    doc = to_json(_recording_json(rec), result)
+    doc = to_json(recording_json(rec), result)
     for entry, v in zip(doc["stations"], verdicts):
         entry["verdict"] = v.to_json()
     if args.json:

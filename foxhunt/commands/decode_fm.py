@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dsp.bands import BANDS
 from dsp.fm.analyse import AnalysisOptions, FmAnalysis, StationAudio, analyse
-from foxhunt.recording_args import add_recording_args, open_from_args
+from foxhunt.recording_args import add_recording_args, open_from_args, recording_json
 
 
 def register_mode(modes: argparse._SubParsersAction) -> None:
@@ -54,8 +54,7 @@ def run(args: argparse.Namespace) -> int:
     if args.audio is not None:
         for clip in result.audio:
             write_wav(args.audio / f"{clip.freq_hz / 1e6:.4f}MHz.wav", clip)
-    recording = {"sample_rate": info.sample_rate, "center_freq": info.center_freq,
-                 "duration_s": round(info.duration_s, 6)}
+    recording = recording_json(rec)
     if args.json:
         print(json.dumps(to_json(recording, result)))
     else:

@@ -17,7 +17,7 @@ from dsp.gsm import gsmtap
 from dsp.gsm.cell import GsmCell
 from dsp.gsm.receiver import BlockCallback, CarrierDecode, decode_cells
 from dsp.gsm.xcch import XcchResult
-from foxhunt.recording_args import add_recording_args, open_from_args
+from foxhunt.recording_args import add_recording_args, open_from_args, recording_json
 from sensors.errors import SensorError
 from sensors.recording import Recording
 
@@ -78,9 +78,7 @@ def run(args: argparse.Namespace) -> int:
             sender.close()
     records = [cell_json(c) for c in cells]
     if args.json:
-        doc = {"recording": {"sample_rate": rec.info.sample_rate, "center_freq": rec.info.center_freq,
-                             "duration_s": round(rec.info.duration_s, 6)},
-               "cells": records}
+        doc = {"recording": recording_json(rec), "cells": records}
         json.dump(doc, sys.stdout)
         sys.stdout.write("\n")
     else:
