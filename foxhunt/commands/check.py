@@ -2,7 +2,7 @@
 every cell or station against the licence register (INTERFACES.md ``check``).
 
 Decoding is the decode commands' own pipeline (:func:`foxhunt.commands.decode_gsm.decode_recording`,
-:func:`dsp.fm.analyse.analyse`); judging is :func:`dsp.verdict.judge`. This module only opens
+:func:`foxhunt.commands.decode_fm.analyse_recording`); judging is :func:`dsp.verdict.judge`. This module only opens
 files, builds the context and renders.
 """
 
@@ -17,11 +17,11 @@ from pathlib import Path
 
 import recordings
 from dsp.bands import BANDS
-from dsp.fm.analyse import AnalysisOptions, analyse
+from dsp.fm.analyse import AnalysisOptions
 from dsp.errors import DspError
 from dsp.verdict import (FM_RULES, GSM_RULES, Verdict, VerdictContext, judge, parse_allocations,
                          parse_cell_register, parse_fm_register)
-from foxhunt.commands.decode_fm import to_json
+from foxhunt.commands.decode_fm import analyse_recording, to_json
 from foxhunt.commands.decode_gsm import cell_json, decode_recording
 from foxhunt.recording_args import add_recording_args, open_from_args, recording_json
 
@@ -108,8 +108,7 @@ def run_fm(args: argparse.Namespace) -> int:
     register = parse_fm_register(read_text(args.register, "--register"), args.register.name)
     rec = open_from_args(args)
     info = rec.info
-    result = analyse(rec.read, info.n_samples, info.sample_rate, info.center_freq,
-                     AnalysisOptions(raster_band=BANDS[args.raster]))
+    result = analyse_recording(rec, AnalysisOptions(raster_band=BANDS[args.raster]))
     ctx = VerdictContext(fm_register=register, node=_node(args, rec), stations=result.stations,
                          spurious=result.spurious, spurious_searched=True, observed_s=info.duration_s)
     verdicts = [judge(s, ctx, FM_RULES) for s in result.stations]

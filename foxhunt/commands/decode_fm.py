@@ -13,6 +13,7 @@ from pathlib import Path
 from dsp.bands import BANDS
 from dsp.fm.analyse import AnalysisOptions, FmAnalysis, StationAudio, analyse
 from foxhunt.recording_args import add_recording_args, open_from_args, recording_json
+from sensors.recording import Recording
 
 
 def register_mode(modes: argparse._SubParsersAction) -> None:
@@ -45,12 +46,17 @@ def _positive(text: str) -> float:
     return v
 
 
+def analyse_recording(rec: Recording, opts: AnalysisOptions) -> FmAnalysis:
+    """Every FM station and spurious emission in ``rec``, streamed from disk (``check fm`` reuses it)."""
+    info = rec.info
+    return analyse(rec.read, info.n_samples, info.sample_rate, info.center_freq, opts)
+
+
 def run(args: argparse.Namespace) -> int:
     rec = open_from_args(args)
-    info = rec.info
     opts = AnalysisOptions(deemphasis_us=args.deemphasis, audio_seconds=args.audio_seconds,
                            decode_rds=not args.no_rds, raster_band=BANDS[args.raster])
-    result = analyse(rec.read, info.n_samples, info.sample_rate, info.center_freq, opts)
+    result = analyse_recording(rec, opts)
     if args.audio is not None:
         for clip in result.audio:
             write_wav(args.audio / f"{clip.freq_hz / 1e6:.4f}MHz.wav", clip)
