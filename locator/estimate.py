@@ -30,6 +30,8 @@ ZOOM = 16
 ROBUST_ROUNDS = 3
 RESCALE_ROUNDS = 4
 MIN_DOF_RESCALE = 8
+#: Places needed before the outlier test's scale is the robust (median) one.
+ROBUST_MIN_SITES = 20
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,7 +88,9 @@ def solve(readings: Readings, *, noise: NoiseModel = NoiseModel(), prior: Expone
     lik = Likelihood.build(sites, noise, prior, p0_prior)
     theta, q_min = _global_fit(lik, search)
     for _ in range(ROBUST_ROUNDS if noise.outlier_z is not None else 0):
-        scale2, _ = scale_estimate(q_min, lik.n_sites - lik.n_rejected)
+        kept = lik.n_sites - lik.n_rejected
+        # With enough places the scale for the test is a robust one (MAD), else the shrunk sum.
+        scale2 = lik.robust_scale2(theta) if kept >= ROBUST_MIN_SITES else scale_estimate(q_min, kept)[0]
         lik2 = lik.reweighted(theta, scale2)
         if np.array_equal(lik2.inflation, lik.inflation):
             break

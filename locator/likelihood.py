@@ -45,12 +45,13 @@ class NoiseModel:
     shadowing_db: float = 6.0
     decorrelation_m: float = 50.0
     site_m: float = 10.0
+    far_site_m: float = 64.0
     censored_site_m: float = 100.0
     outlier_z: float | None = 3.5
 
     def __post_init__(self) -> None:
-        if not (self.shadowing_db > 0 and self.decorrelation_m > 0 and self.site_m > 0):
-            raise LocatorError("noise model: shadowing_db, decorrelation_m and site_m must be positive")
+        if not (self.shadowing_db > 0 and self.decorrelation_m > 0 and self.site_m > 0 and self.far_site_m > 0):
+            raise LocatorError("noise model: shadowing_db, decorrelation_m, site_m and far_site_m must be positive")
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,8 +75,10 @@ def aggregate(x: np.ndarray, y: np.ndarray, power: np.ndarray, censored: np.ndar
     censored cell keeps only its majority: its heard readings or its floor readings.
 
     With ``focus`` (a first estimate), heard readings are grouped on a multi-resolution grid instead:
-    cells of d/10 (powers of two from 2 m to ``site_m``) at distance d from the focus, since near the
-    transmitter the power changes faster than the shadowing and a coarse cell would blur it.
+    cells of d/10 (powers of two from 2 m to ``far_site_m``) at distance d from the focus, since near
+    the transmitter the power changes faster than the shadowing and a coarse cell would blur it, while
+    far from it a cell of several readings loses little and lets the trimmed mean drop a gross error
+    (in a cell of two readings an error cannot be told from its neighbour).
     """
     fading = _fading_at_repeated_places(x, y, power, censored)
     # A censored cell's level is its median reading. Where most readings are heard, the floor ones
@@ -92,7 +95,7 @@ def aggregate(x: np.ndarray, y: np.ndarray, power: np.ndarray, censored: np.ndar
     cell = np.full(x.shape, noise.site_m)
     if focus is not None:
         d = np.hypot(x - focus[0], y - focus[1])
-        cell = np.minimum(2.0 ** np.floor(np.log2(np.maximum(d / 10.0, 2.0))), noise.site_m)
+        cell = np.minimum(2.0 ** np.floor(np.log2(np.maximum(d / 10.0, 2.0))), noise.far_site_m)
     cell = np.where(censored, noise.censored_site_m, cell)
     scale = 1.0
     while True:
@@ -109,7 +112,8 @@ def aggregate(x: np.ndarray, y: np.ndarray, power: np.ndarray, censored: np.ndar
     # The mean, not the median, of a site's readings: the median wastes a third of the information
     # of repeated readings (its variance is π/2 × the mean's); gross errors are trimmed first.
     med = _group_median(power, inv, count)
-    keep = np.abs(power - med[inv]) <= max(TRIM_DB, TRIM_FADINGS * fading)
+    keep = np.abs(power - med[inv]) <= (np.inf if noise.outlier_z is None
+                                        else max(TRIM_DB, TRIM_FADINGS * fading))
     kept = np.bincount(inv, keep, m)
     mean = np.where(kept > 0, np.bincount(inv, power * keep, m) / np.maximum(kept, 1.0), med)
     # A censored site's floor: the highest floor reported there.
@@ -281,6 +285,12 @@ class Likelihood:
             k = np.where(r > 1e-12, mills / (np.maximum(r, 1e-12) * self.censored_sd), 0.0)
             rows.append(k[:, None] * hc)
         return np.vstack(rows)
+
+    def robust_scale2(self, theta: np.ndarray) -> float:
+        """Noise power relative to the assumed one from the median |leave-one-out residual| of the sites
+        still kept: gross errors inflate the residual sum, and so hide themselves, but not the median."""
+        z = self.conditional_z(theta, 1.0)[self.inflation < OUTLIER_INFLATION]
+        return float((1.4826 * np.median(np.abs(z))) ** 2)
 
     @property
     def n_rejected(self) -> int:

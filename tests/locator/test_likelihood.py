@@ -112,3 +112,23 @@ def test_a_site_far_off_the_model_is_rejected_by_its_leave_one_out_residual():
 def test_group_index_labels_distinct_rows():
     g = group_index(np.array([1, 1, 2, 2, 1]), np.array([5, 6, 5, 5, 5]))
     assert g[0] == g[4] and g[2] == g[3] and len(set(g)) == 3
+
+
+def test_robust_scale_ignores_a_few_gross_errors_that_inflate_the_residual_sum():
+    lik = _lik(seed=3)
+    theta = np.array([100.0, -50.0, 10.0, 3.2])
+    power = lik.sites.power.copy()
+    power[:3] += 40.0
+    sites = type(lik.sites)(lik.sites.x, lik.sites.y, power, lik.sites.count, lik.sites.censored,
+                            lik.sites.fading_db, lik.sites.of_reading)
+    bad = Likelihood.build(sites, lik.noise, lik.prior)
+    assert bad.robust_scale2(theta) < 1.5 * lik.robust_scale2(theta)
+    assert bad.data_misfit(theta) > 2.0 * lik.data_misfit(theta)
+
+
+def test_cells_grow_with_distance_from_the_focus():
+    x = np.r_[np.arange(0.0, 100.0, 10.0), np.arange(2000.0, 2400.0, 10.0)]
+    sites = aggregate(x, np.zeros(x.size), np.zeros(x.size), np.zeros(x.size, bool), NoiseModel(), focus=(0.0, 0.0))
+    near = sites.x < 500
+    assert np.all(sites.count[near] == 1) and np.median(sites.count[~near]) >= 6     # 64 m cells of 10 m steps
+
