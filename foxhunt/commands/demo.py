@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="write summary.json, map.html and the case notifications to --out and exit")
     p.add_argument("--out", metavar="DIR", help="folder for summary.json, map.html and cases/ "
                                                 "(default with --no-serve: ./foxhunt-demo)")
+    p.add_argument("--keep-data", action="store_true",
+                   help="keep the central station's temporary data folder (open it with foxhunt serve --data)")
     p.add_argument("--minutes", type=float, default=DEFAULT_MINUTES,
                    help=f"simulated city time in minutes (default {DEFAULT_MINUTES:g})")
     p.set_defaults(func=run)
@@ -40,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else (Path("foxhunt-demo") if args.no_serve else None)
     port = args.port if args.port is not None else (0 if args.no_serve else 8080)
     try:
-        outcome = mission.run(args.minutes, port=port, out_dir=out, serve=not args.no_serve)
+        outcome = mission.run(args.minutes, port=port, out_dir=out, serve=not args.no_serve,
+                              keep_data=args.keep_data)
     except (StationError, WebmapError) as exc:
         print(f"foxhunt: error: {exc}", file=sys.stderr)
         return 1

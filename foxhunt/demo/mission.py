@@ -14,8 +14,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 import recordings
 from foxhunt.demo import summary
 from foxhunt.demo.client import StationClient, StationError
@@ -23,7 +21,6 @@ from foxhunt.demo.mapfile import write_map
 from foxhunt.demo.node import NodeProgress, NodeSpec, run_node
 from foxhunt.demo.station import DemoStation
 from sensors.scenario import load_scenario
-from webmap.schema import targets
 
 #: City time the demo starts at: the pseudo base station is on air (from 30 s) and the van's
 #: patrol is about to cross its street.
@@ -70,10 +67,10 @@ def run(minutes: float, *, port: int = 0, out_dir: Path | None = None, serve: bo
                           FM_PER_CYCLE, SAMPLE_RATE, station.url, station.register_node(n.id),
                           str(data_dir / "spool" / f"{n.id}.db"), crew if n.kind == "vehicle" else None)
                  for i, n in enumerate(scenario.nodes)]
-        _run_nodes(specs, station, minutes)
+        operator = StationClient(station.url, OPERATOR, password)
+        _run_nodes(specs, operator, minutes)
         if not station.settle():
             say("foxhunt demo: the re-location worker has not caught up; the summary shows the fixes so far")
-        operator = StationClient(station.url, OPERATOR, password)
         cases = _operator(operator)
         targets = operator.get("/api/v1/targets?limit=1000")["targets"]
         rows = tuple(summary.rows(scenario, targets))
@@ -106,7 +103,7 @@ def run(minutes: float, *, port: int = 0, out_dir: Path | None = None, serve: bo
             shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def _run_nodes(specs: list[NodeSpec], station: DemoStation, minutes: float) -> None:
+def _run_nodes(specs: list[NodeSpec], operator: StationClient, minutes: float) -> None:
     """One process per node (spawned: this process runs server threads); a progress line on
     stderr every few seconds until every node has finished and drained its spool."""
     ctx = multiprocessing.get_context("spawn")
@@ -130,7 +127,7 @@ def _run_nodes(specs: list[NodeSpec], station: DemoStation, minutes: float) -> N
                     break
             if time.monotonic() >= next_line:
                 next_line = time.monotonic() + 5.0
-                say(_progress(latest, specs, station, minutes))
+                say(_progress(latest, specs, operator, minutes))
     finally:
         for p in procs:
             p.join(timeout=5.0)
@@ -141,12 +138,12 @@ def _run_nodes(specs: list[NodeSpec], station: DemoStation, minutes: float) -> N
         raise StationError(f"node process(es) failed: {'; '.join(failures) or ', '.join(dead)}")
 
 
-def _progress(latest: dict[str, NodeProgress], specs: list[NodeSpec], station: DemoStation, minutes: float) -> str:
+def _progress(latest: dict[str, NodeProgress], specs: list[NodeSpec], operator: StationClient, minutes: float) -> str:
     done_s = [min(p.t_s, specs[0].t1_s) - specs[0].t0_s for p in latest.values() if p.t_s == p.t_s]
     city = min(done_s) if len(done_s) == len(specs) else 0.0
-    with station.station.store.read() as conn:
-        n_targets, n_rogue = conn.execute(select(func.count(), func.count().filter(
-            targets.c.verdict_class == "rogue"))).one()
+    found = operator.get("/api/v1/targets?limit=1000")["targets"]
+    n_targets = len(found)
+    n_rogue = sum(1 for t in found if (t.get("verdict") or {}).get("class") == "rogue")
     hops = sum(p.hops for p in latest.values())
     van = next((p.guidance for p in latest.values() if p.guidance), None)
     line = (f"  city {city / 60:4.1f}/{minutes:g} min · {hops} hops · {sum(p.observations for p in latest.values())} "

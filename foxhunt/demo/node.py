@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import threading
 import traceback
 from collections.abc import Iterator
@@ -29,6 +30,7 @@ from sensors.scenario import load_scenario
 from sensors.wire import Observation, Position
 
 log = logging.getLogger(__name__)
+NICE = 10
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,11 @@ def _scenario(spec: NodeSpec):
 
 
 def run_node(spec: NodeSpec, events) -> None:
-    """Process entry point: scan from ``t0_s`` to ``t1_s`` of city time, then drain the spool."""
+    """Process entry point: scan from ``t0_s`` to ``t1_s`` of city time, then drain the spool.
+
+    Niced as the station's locator process is: in the field nodes run on their own computers, here
+    the simulated city must not starve the station it reports to."""
+    os.nice(NICE)
     logging.basicConfig(level=logging.WARNING)
     try:
         _run(spec, events)

@@ -29,6 +29,7 @@ class Row:
     error_m: float | None
     inside_region_95: bool | None
     radius_95_m: float | None
+    region_open: bool                # the 95 % region reaches the edge of the locator's search area
     reasons: tuple[str, ...]
 
     def to_json(self) -> dict:
@@ -62,16 +63,16 @@ def _match_fm(s: FmEmitter, targets: list[dict]) -> dict | None:
     return max(near, key=lambda t: t["n_observations"], default=None)
 
 
-def _located(target: dict | None, truth_at) -> tuple[float | None, bool | None, float | None]:
-    """(error_m, inside the 95 % region, region radius) of the target's newest fix."""
+def _located(target: dict | None, truth_at) -> tuple[float | None, bool | None, float | None, bool]:
+    """(error_m, inside the 95 % region, region radius, region open) of the target's newest fix."""
     fix = (target or {}).get("fix")
     if not fix or fix.get("lat") is None:
-        return None, None, None
+        return None, None, None, False
     lat, lon = truth_at(fix["window_end"])
     error = round(haversine_m(fix["lat"], fix["lon"], lat, lon), 1)
     region = (fix.get("fix") or {}).get("region")
     inside = bool(shape(region).covers(shapely.Point(lon, lat))) if region else None
-    return error, inside, fix.get("radius_95_m")
+    return error, inside, fix.get("radius_95_m"), (fix.get("fix") or {}).get("region_bounded") is False
 
 
 def rows(scenario: Scenario, targets: list[dict]) -> list[Row]:
@@ -90,9 +91,9 @@ def rows(scenario: Scenario, targets: list[dict]) -> list[Row]:
 
 def _row(kind: str, label: str, licensed: bool, target: dict | None, truth_at) -> Row:
     verdict = (target or {}).get("verdict") or {}
-    error, inside, radius = _located(target, truth_at)
+    error, inside, radius, open_ = _located(target, truth_at)
     return Row(kind, label, "licensed" if licensed else "rogue", verdict.get("class"), target is not None,
-               error, inside, radius, tuple(r["text"] for r in verdict.get("reasons", [])))
+               error, inside, radius, open_, tuple(r["text"] for r in verdict.get("reasons", [])))
 
 
 def write_json(path: Path, found: list[Row]) -> None:
@@ -101,13 +102,15 @@ def write_json(path: Path, found: list[Row]) -> None:
 
 
 def table(found: list[Row]) -> str:
-    """The human summary: one line per emitter, the reasons under each flagged one."""
+    """The human summary: one line per emitter, the reasons under each flagged one; a region that
+    reaches the edge of the locator's search area (2 km around the sensors) is marked "open"."""
     lines = [f"{'kind':<4}  {'target':<52} {'truth':<8} {'verdict':<10} {'error':>8} {'r95':>8}  in 95 %"]
     for r in found:
         verdict = r.verdict or ("missed" if not r.seen else "unjudged")
         err = "-" if r.error_m is None else f"{r.error_m:.0f} m"
         rad = "-" if r.radius_95_m is None else f"{r.radius_95_m:.0f} m"
         inside = "-" if r.inside_region_95 is None else ("yes" if r.inside_region_95 else "NO")
+        inside += " (open)" if r.region_open else ""
         lines.append(f"{r.kind:<4}  {r.label[:52]:<52} {r.truth:<8} {verdict:<10} {err:>8} {rad:>8}  {inside}")
         if r.verdict in ("rogue", "suspicious"):
             lines.extend(f"{'':6}· {text}" for text in r.reasons)
