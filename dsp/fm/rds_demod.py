@@ -1,6 +1,7 @@
 """IEC 62106-1 §4 receiver side: coherent demodulation of the 57 kHz RDS subcarrier to soft data bits.
 
-Stages (all block-wise, no per-sample loops): mix 57 kHz to baseband and decimate to ~19–38 kHz;
+Stages (all block-wise, no per-sample loops): a complex band-pass FIR at 57 kHz evaluated only
+at the kept samples (~19–38 kHz), then mixed to baseband at that low rate;
 filter with the matched biphase symbol; symbol timing from the square-law spectral line at the
 bit rate (estimated per block and unwrapped, so clock drift is followed); carrier frequency from
 the line of the squared symbols at twice the offset, carrier phase per block from the averaged
@@ -25,16 +26,29 @@ _PHASE_SMOOTH_BLOCKS = 9
 
 
 def _to_baseband(mpx: np.ndarray, fs: float, carrier_hz: float) -> tuple[np.ndarray, float]:
+    """Subcarrier at baseband, decimated, without a full-rate oscillator.
+
+    With u[n] = x[n]·e^(−jωn), the decimated low-pass output Σ_k g[k]·u[mD−k] equals
+    e^(−jωmD) · Σ_k (g[k]·e^(jωk))·x[mD−k]: a complex band-pass FIR on the real MPX, evaluated
+    only at the kept samples (two real polyphase filters), then mixed at the low rate. This is
+    about 10x cheaper than mixing at the full rate.
+    """
     decim = max(1, int(fs // _MIN_DECIMATED_HZ))
     fs_d = fs / decim
-    n = np.arange(mpx.size, dtype=np.float64)
-    lo = np.exp(-2j * np.pi * np.mod(n * (carrier_hz / fs), 1.0)).astype(np.complex64)
     # Anti-alias only: the matched filter below does the sharp selection at the low rate.
     stop = fs_d - 2.0 / BIT_S
     taps = int(np.ceil(3.5 * fs / (stop - 2.0 / BIT_S))) | 1
-    h = signal.firwin(taps, 0.5 * (stop + 2.0 / BIT_S), fs=fs).astype(np.float32)
-    z = signal.upfirdn(h, mpx.astype(np.float32) * lo, down=decim)
-    return z[(taps - 1) // (2 * decim):].astype(np.complex64), fs_d
+    g = signal.firwin(taps, 0.5 * (stop + 2.0 / BIT_S), fs=fs)
+    w = 2 * np.pi * carrier_hz / fs
+    h = g * np.exp(1j * w * np.arange(taps))
+    x = mpx.astype(np.float32, copy=False)
+    y_re = signal.upfirdn(h.real.astype(np.float32), x, down=decim)
+    y_im = signal.upfirdn(h.imag.astype(np.float32), x, down=decim)
+    skip = (taps - 1) // (2 * decim)
+    m = np.arange(skip, y_re.size, dtype=np.float64)
+    # Phase from the fractional cycle count keeps precision hours into a recording.
+    lo = np.exp(-2j * np.pi * np.mod(m * (carrier_hz * decim / fs), 1.0))
+    return ((y_re[skip:] + 1j * y_im[skip:]) * lo).astype(np.complex64), fs_d
 
 
 def _matched_filter(z: np.ndarray, fs_d: float) -> np.ndarray:
