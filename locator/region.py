@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+import shapely.affinity
 from scipy import ndimage
 from scipy.stats import f as f_dist
 
@@ -112,13 +113,16 @@ def contour(lik: Likelihood, start: Box, search: Box, q_min: float, delta: float
 
 
 def _cells_polygon(mask: np.ndarray, xx: np.ndarray, yy: np.ndarray, h: float) -> shapely.Geometry:
-    """The union of the grid cells in ``mask``, built from horizontal runs of cells."""
+    """The union of the grid cells in ``mask``, built from horizontal runs of cells.
+
+    The runs are joined in cell-index space, where every edge is an exact half-integer, and only
+    then scaled to metres: joined in metres, rounding leaves hairline gaps between rows and the
+    union comes out as a stack of slivers (an invalid, striped region).
+    """
     padded = np.pad(mask, ((0, 0), (1, 1))).astype(np.int8)
     d = np.diff(padded, axis=1)
     rows_s, cols_s = np.nonzero(d == 1)
-    rows_e, cols_e = np.nonzero(d == -1)
-    x0 = xx[0, cols_s] - h / 2
-    x1 = xx[0, cols_e - 1] + h / 2
-    yc = yy[rows_s, 0]
-    boxes = shapely.box(x0, yc - h / 2, x1, yc + h / 2)
-    return shapely.union_all(boxes).simplify(0.25 * h)
+    _, cols_e = np.nonzero(d == -1)
+    boxes = shapely.box(cols_s - 0.5, rows_s - 0.5, cols_e - 0.5, rows_s + 0.5)
+    cells = shapely.union_all(boxes).simplify(0.25)
+    return shapely.affinity.affine_transform(cells, [h, 0.0, 0.0, h, xx[0, 0], yy[0, 0]])
