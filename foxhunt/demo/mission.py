@@ -122,6 +122,8 @@ def _run_nodes(specs: list[NodeSpec], operator: StationClient, minutes: float) -
                 if ev.done and ev.error:
                     failures.append(f"{ev.node_id}: {ev.error}")
                     say(f"foxhunt demo: node {ev.node_id}: {ev.error}")
+                elif ev.done and ev.unsent:
+                    say(f"foxhunt demo: node {ev.node_id}: {ev.unsent} observations not acknowledged in time")
             except queue.Empty:
                 if not any(p.is_alive() for p in procs):
                     break
@@ -130,12 +132,13 @@ def _run_nodes(specs: list[NodeSpec], operator: StationClient, minutes: float) -
                 say(_progress(latest, specs, operator, minutes))
     finally:
         for p in procs:
-            p.join(timeout=5.0)
+            p.join(timeout=60.0)    # a finished node may still be flushing its queue under load
             if p.is_alive():
                 p.terminate()
-    dead = [p.name for p in procs if p.exitcode not in (0, None)]
-    if dead or failures:
-        raise StationError(f"node process(es) failed: {'; '.join(failures) or ', '.join(dead)}")
+    finished = {n for n, ev in latest.items() if ev.done}
+    lost = [s.node_id for s, p in zip(specs, procs) if s.node_id not in finished and p.exitcode != 0]
+    if lost or failures:
+        raise StationError(f"node process(es) failed: {'; '.join(failures + [f'{n}: exited without finishing' for n in lost])}")
 
 
 def _progress(latest: dict[str, NodeProgress], specs: list[NodeSpec], operator: StationClient, minutes: float) -> str:

@@ -62,7 +62,8 @@ class NodeProgress:
     observations: int
     guidance: str | None = None
     done: bool = False
-    error: str | None = None
+    unsent: int = 0            # at the end: observations the station never acknowledged
+    error: str | None = None   # the node crashed
 
 
 def _scenario(spec: NodeSpec):
@@ -139,8 +140,7 @@ def _run(spec: NodeSpec, events) -> None:
         left = node.uplink.drain(30.0)
         node.spool.close()
         source.close()
-    events.put(NodeProgress(spec.node_id, source.time_s, node.hops_done, sent, said[0], done=True,
-                            error=f"{left} observations not acknowledged" if left else None))
+    events.put(NodeProgress(spec.node_id, source.time_s, node.hops_done, sent, said[0], done=True, unsent=left))
 
 
 def _steer(guide: Guide, source: DemoSimSource) -> str | None:
