@@ -6,7 +6,8 @@ peak-ish), 19 kHz pilot (6.75 kHz) and RDS (2 kHz) frequency-modulates a carrier
 complex white noise is added; a plain receiver (200 kHz channel, 240 kS/s, discriminator) gives the
 MPX that ``decode_mpx`` listens to for a fixed time. The baseline, measured on the same MPX in the
 same run, is the same decoder with burst correction off (exact blocks only). False PIs are counted
-over every trial plus noise-only and RDS-less stations at each SNR.
+over every trial plus noise-only and RDS-less stations at each SNR, and separately for the block-A
+fold alone (``fold_pi``) on Gaussian symbol streams of 2 s and 20 s.
 
 Run: ``python benchmarks/rds_sensitivity.py [--quick]``.
 """
@@ -21,6 +22,8 @@ from scipy import signal
 
 from dsp.fm.rds import decode_mpx, encode_station, rds_waveform
 from dsp.fm.rds_demod import coherent_symbols, soft_bits
+from dsp.fm.rds_fold import fold_pi
+from dsp.fm.rds_modem import BIT_RATE
 from dsp.fm.rds_station import accumulate
 from dsp.fm.rds_sync import synchronise
 
@@ -60,6 +63,12 @@ def through_fm(mpx: np.ndarray, snr_db: float, rng: np.random.Generator) -> np.n
 def decode_exact_only(mpx: np.ndarray):
     st = synchronise(soft_bits(coherent_symbols(mpx, MPX_RATE)), max_burst=0)
     return accumulate(((g.blocks, g.corrected) for g in st.groups), st.blocks_total, st.blocks_failed)
+
+
+def fold_false_pis(rng: np.random.Generator, seconds: float, trials: int) -> int:
+    """PIs the fold claims on pure Gaussian symbol streams (the symbols of a noise-only input)."""
+    n = int(seconds * BIT_RATE)
+    return sum(fold_pi(rng.normal(size=n).astype(np.float32)) is not None for _ in range(trials))
 
 
 def snr_at(probs: list[float], snrs: list[float], level: float) -> float | None:
@@ -116,6 +125,9 @@ def main(argv=None) -> None:
     print(f"SNR of 90 % PS decode: {p90 if p90 is None else round(p90, 1)} dB")
     print(f"false PIs: {false_pi} over {len(snrs) * trials * 2 + false_trials} decodes "
           f"(incl. {false_trials} without RDS)")
+    for seconds, n_trials in ((2.0, 1000 if args.quick else 10_000), (20.0, 100 if args.quick else 1000)):
+        print(f"fold alone on Gaussian symbols, {seconds:.0f} s: {fold_false_pis(rng, seconds, n_trials)} "
+              f"false PIs in {n_trials} trials")
     mpx, _, _ = make_mpx(rng, 10.0, True)
     rx = through_fm(mpx, 20.0, rng)
     t0 = time.perf_counter()

@@ -66,9 +66,10 @@ def _symbol_times(y: np.ndarray, fs_d: float, bit_rate: float) -> np.ndarray:
     per_block = int(_TIMING_BLOCK_BITS * fs_d / bit_rate)
     n_blocks = max(1, y.size // per_block)
     power = (y.real ** 2 + y.imag ** 2)[:n_blocks * per_block].reshape(n_blocks, per_block)
-    n = np.arange(per_block)
-    tone = np.exp(-2j * np.pi * n * bit_rate / fs_d)
-    line = power @ tone * np.exp(-2j * np.pi * np.arange(n_blocks) * per_block * bit_rate / fs_d)
+    arg = 2 * np.pi * np.arange(per_block) * bit_rate / fs_d
+    # Two real float32 products: a float32 x complex128 product would upcast the whole block.
+    line = (power @ np.cos(arg).astype(np.float32) - 1j * (power @ np.sin(arg).astype(np.float32)))
+    line = line * np.exp(-2j * np.pi * np.arange(n_blocks) * per_block * bit_rate / fs_d)
     # Smooth over 3 blocks so a weak block does not break the unwrap.
     line = np.convolve(line, np.ones(3), mode="same")
     phase = np.unwrap(np.angle(line))  # radians of the bit-rate line at each block centre

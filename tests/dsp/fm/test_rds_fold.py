@@ -4,6 +4,7 @@ import numpy as np
 
 from dsp.fm.rds import encode_station, rds_waveform
 from dsp.fm.rds_demod import coherent_symbols, soft_bits
+from dsp.fm import rds_fold
 from dsp.fm.rds_fold import fold_pi
 from dsp.fm.rds_sync import synchronise
 
@@ -27,6 +28,32 @@ def test_fold_finds_the_pi_where_single_blocks_fail():
             assert r[0] == 0x9A5C
             found += 1
     assert found >= 3
+
+
+def test_coherent_fold_reaches_5_db_below_zero_eb_n0():
+    # Averaging the symbols (sign-aligned per group) before differencing: the product fold
+    # found 2 of 6 PIs here, the coherent fold all 6 (3 s, 28 groups).
+    found = 0
+    for seed in range(4):
+        x, _ = weak_station(seed, ebn0_db=-5.0)
+        r = fold_pi(coherent_symbols(x, FS))
+        if r is not None:
+            assert r[0] == 0x9A5C
+            found += 1
+    assert found >= 3
+
+
+def test_no_fold_phase_of_long_noise_is_a_candidate():
+    # Sign alignment biases noise up with the number of groups: the candidate threshold must
+    # grow with it, or 20 s of noise would offer strong windows for a chance codeword.
+    rng = np.random.default_rng(7)
+    m = 228
+    threshold = rds_fold.MIN_MEAN_T + rds_fold.NOISE_GROWTH * np.sqrt(m)
+    for _ in range(4):
+        r = rng.normal(size=m * rds_fold.GROUP_BITS + 1)
+        td, _ = rds_fold._coherent_windows(r, m)
+        assert np.abs(td).mean(axis=1).max() < threshold - 0.5
+        assert fold_pi(r.astype(np.float32)) is None
 
 
 def test_fold_group_start_is_where_block_a_is():
