@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from pathlib import Path
 
@@ -48,8 +49,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"foxhunt: error: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
-        if args.port and "address" in str(exc).lower():
-            print(f"foxhunt: error: port {args.port}: {exc.strerror}; choose another with --port", file=sys.stderr)
-            return 2
-        raise
+        if exc.errno != errno.EADDRINUSE:
+            raise
+        print(f"foxhunt: error: port {port} on 127.0.0.1: {exc.strerror}; choose another with --port", file=sys.stderr)
+        return 2
     return 0 if outcome.rows else 1

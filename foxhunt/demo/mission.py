@@ -57,8 +57,9 @@ def run(minutes: float, *, port: int = 0, out_dir: Path | None = None, serve: bo
     # window shows it, and no observation lies in the future.
     start_unix = time.time() - START_S - minutes * 60.0
     scenario = replace(scenario, start=datetime.fromtimestamp(start_unix, tz=timezone.utc))
-    station = DemoStation(data_dir, port)
+    station = None
     try:
+        station = DemoStation(data_dir, port)
         say(f"foxhunt demo: {scenario.name}; central station on {station.url} (SQLite in {data_dir})")
         station.load_registers(recordings.path("demo_city_cells.csv"), recordings.path("demo_city_fm.csv"))
         password = station.add_user(OPERATOR, "coordinator")
@@ -96,7 +97,8 @@ def run(minutes: float, *, port: int = 0, out_dir: Path | None = None, serve: bo
                 say("foxhunt demo: stopping")
         return outcome
     finally:
-        station.close()
+        if station is not None:
+            station.close()
         if keep_data:
             say(f"foxhunt demo: the station's data stay in {data_dir} (foxhunt serve --data {data_dir})")
         else:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import socket
 import threading
 import time
 from pathlib import Path
@@ -29,6 +30,11 @@ class DemoStation:
         self.settings = Settings(data_dir=str(data_dir), host="127.0.0.1", port=port, relocate_duty=1.0)
         self.app = create_app(self.settings)
         self.station = self.app.extensions["foxhunt"]
+        if port:
+            # werkzeug exits the process on a busy port; the command says so in one line instead
+            with socket.socket() as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind(("127.0.0.1", port))
         logging.getLogger("werkzeug").setLevel(logging.WARNING)   # no line per node upload
         self.server = make_server("127.0.0.1", port, self.app, threaded=True)
         self.port = int(self.server.server_port)
