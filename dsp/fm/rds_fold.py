@@ -32,6 +32,8 @@ from dsp.fm.rds_code import BLOCK_BITS, OFFSET, syndrome
 
 GROUP_BITS = 4 * BLOCK_BITS
 MIN_GROUPS = 8
+#: Folding stops here (~40 s): bounds the memory of the fold; the threshold is calibrated to 230.
+MAX_GROUPS = 460
 #: Candidate threshold on mean |t|: MIN_MEAN_T + NOISE_GROWTH·√groups (see the module doc).
 MIN_MEAN_T = 1.2
 NOISE_GROWTH = 0.16
@@ -107,6 +109,7 @@ def _rival(td: np.ndarray, j: int) -> bool:
 def fold_pi(symbols: np.ndarray) -> tuple[int, int] | None:
     """(PI, bit index of a group start in the soft-bit stream) when block A stands out, else None."""
     r = symbols.astype(np.float64)
+    r = r[:(MAX_GROUPS + 1) * GROUP_BITS]
     m = (r.size - 1) // GROUP_BITS
     if m < MIN_GROUPS:
         return None
