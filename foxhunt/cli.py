@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from foxhunt import __version__
 from foxhunt.commands import COMMANDS
 from foxhunt.errors import INPUT_ERRORS
+from foxhunt.terminal import protect_std_streams
 
 EXIT_INPUT = 2
 EXIT_INTERNAL = 70
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    protect_std_streams()
     parser = build_parser()
     args = parser.parse_args(argv)
     level = {0: logging.WARNING, 1: logging.INFO}.get(args.verbose, logging.DEBUG)

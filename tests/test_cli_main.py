@@ -101,3 +101,17 @@ def test_closed_pipe_is_not_an_error():
     r = subprocess.run(["bash", "-o", "pipefail", "-c", f"'{sys.executable}' -m foxhunt info '{rec}' | true"],
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 0 and r.stderr == ""
+
+
+def test_hostile_metadata_cannot_drive_the_terminal(tmp_path):
+    """Recording metadata (like every decoded string) is attacker-controlled: an ESC sequence or a
+    bidi override in it reaches the table escaped, never raw; JSON stays valid and exact."""
+    hostile = "evil\x1b[2J\x1b]0;pwned\x07\u202egnp.exe\u200d"
+    write_recording(tmp_path / "r", np.zeros(8, np.complex64), datatype="cu8", sample_rate=1e6,
+                    center_freq=1e8, hw=hostile)
+    r = run("info", str(tmp_path / "r"))
+    assert r.returncode == 0
+    assert not any(c in r.stdout for c in "\x1b\x07\u202e\u200d")
+    assert "evil\\x1b[2J\\x1b]0;pwned\\x07\\u202egnp.exe\\u200d" in r.stdout
+    doc = json.loads(run("info", str(tmp_path / "r"), "--json").stdout)
+    assert doc["hw"] == hostile
