@@ -112,7 +112,9 @@ def channelize(x: np.ndarray, plan: ChannelPlan, offsets_hz, start_index: int = 
     for f, pb in zip(offsets, passbands):
         h = _response(_SEG_OUT, bin_hz, float(pb), float(pb) + transition)
         c = int(round(f / bin_hz))
-        y = sfft.ifft(spec[:, (c + k) % n_fft] * h, axis=1, workers=1)[:, _GUARD_OUT:_SEG_OUT - _GUARD_OUT]
+        cut = np.take(spec, (c + k) % n_fft, axis=1)  # a third of fancy indexing's time
+        cut *= h
+        y = sfft.ifft(cut, axis=1, workers=1, overwrite_x=True)[:, _GUARD_OUT:_SEG_OUT - _GUARD_OUT]
         # Moving the spectrum by c bins mixes with a phase that restarts at each segment; put back
         # the absolute phase and take out the fraction of a bin left over.
         resid = f - c * bin_hz

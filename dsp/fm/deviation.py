@@ -48,8 +48,9 @@ class DeviationMeter:
         idx = ((np.clip(f, -_SPAN_HZ, _SPAN_HZ - 1e-3) + _SPAN_HZ) * (1 / _BIN_HZ)).astype(np.int64)
         self._hist += np.bincount(idx, minlength=len(self._hist))[:len(self._hist)]
         self._n += len(f)
-        self._sum += float(np.sum(f, dtype=np.float64))
-        self._sum2 += float(np.dot(f.astype(np.float64), f.astype(np.float64)))
+        f64 = f.astype(np.float64)
+        self._sum += float(f64.sum())
+        self._sum2 += float(np.dot(f64, f64))
         self._min = min(self._min, float(f.min()))
         self._max = max(self._max, float(f.max()))
 
