@@ -108,7 +108,6 @@ def channelize(x: np.ndarray, plan: ChannelPlan, offsets_hz, start_index: int = 
     k = np.fft.fftfreq(_SEG_OUT, 1.0 / _SEG_OUT).astype(int)  # relative bins in FFT order
     out = []
     seg_starts = start_index - g + hop * np.arange(n_seg)
-    t_out = d * np.arange(_GUARD_OUT, _SEG_OUT - _GUARD_OUT)  # sample index within a segment
     for f, pb in zip(offsets, passbands):
         h = _response(_SEG_OUT, bin_hz, float(pb), float(pb) + transition)
         c = int(round(f / bin_hz))
@@ -120,9 +119,16 @@ def channelize(x: np.ndarray, plan: ChannelPlan, offsets_hz, start_index: int = 
         resid = f - c * bin_hz
         seg_phase = np.exp(-2j * np.pi * (((c * (seg_starts % n_fft)) % n_fft) / n_fft
                                           + resid * seg_starts / plan.sample_rate))
-        fine = np.exp(-2j * np.pi * resid * t_out / plan.sample_rate)
-        y *= seg_phase.astype(np.complex64)[:, None]
-        y *= (fine / d).astype(np.complex64)
-        y = y.ravel()[:n_out]
-        out.append(y)
+        rows = np.multiply(y, seg_phase.astype(np.complex64)[:, None])  # contiguous: ravel is a view
+        rows *= _fine_phase(float(resid), plan.sample_rate, d)
+        out.append(rows.ravel()[:n_out])
     return out
+
+
+@lru_cache(maxsize=256)
+def _fine_phase(resid_hz: float, sample_rate: float, decimation: int) -> np.ndarray:
+    """The mixing left after a whole-bin shift, over a segment's kept outputs, with the 1/d gain."""
+    t_out = decimation * np.arange(_GUARD_OUT, _SEG_OUT - _GUARD_OUT)
+    phase = (np.exp(-2j * np.pi * resid_hz * t_out / sample_rate) / decimation).astype(np.complex64)
+    phase.flags.writeable = False  # shared by every call
+    return phase

@@ -20,11 +20,13 @@ def discriminate(z: np.ndarray, rate: float, prev: complex | None = None) -> np.
     if len(z) == 0:
         return np.zeros(0, np.float32)
     z = z.astype(np.complex64, copy=False)
-    before = np.empty_like(z)
-    before[0] = z[0] if prev is None else prev
-    before[1:] = z[:-1]
-    prod = z * np.conj(before)
-    return (np.arctan2(prod.imag, prod.real) * np.float32(rate / (2 * np.pi))).astype(np.float32)
+    prod = np.empty_like(z)
+    np.conj(z[:-1], out=prod[1:])
+    prod[0] = np.conj(z[0] if prev is None else prev)
+    prod *= z
+    out = np.arctan2(prod.imag, prod.real)
+    out *= np.float32(rate / (2 * np.pi))
+    return out
 
 
 class StreamingDecimator:

@@ -52,8 +52,8 @@ class LoopDetector:
         x = np.concatenate((self._pending, real_1d(audio, "audio").astype(np.float64)))
         n = max(0, (len(x) - self.nfft) // self.hop + 1)
         if n:
-            idx = self.hop * np.arange(n)[:, None] + np.arange(self.nfft)[None, :]
-            spec = np.abs(sfft.rfft(x[idx] * self._window, axis=1, workers=1)) ** 2
+            frames = np.lib.stride_tricks.sliding_window_view(x, self.nfft)[::self.hop][:n]
+            spec = np.abs(sfft.rfft(frames * self._window, axis=1, workers=1)) ** 2
             inside = (self._band >= 0) & (self._band < N_BANDS)
             bands = np.zeros((n, N_BANDS))
             np.add.at(bands.T, self._band[inside], spec[:, inside].T)
