@@ -51,7 +51,7 @@ import numpy as np
 from dsp.fm.rds_station import RdsResult
 from dsp.fm.station import FmStation, Spurious
 from dsp.gsm.cell import Bsic, GsmCell
-from dsp.verdict import (FM_RULES, GSM_RULES, LICENSED, ROGUE, SUSPICIOUS, TargetHistory, VerdictContext, judge,
+from dsp.verdict import (FM_RULES, GSM_RULES, LICENSED, ROGUE, SUSPICIOUS, PositionFix, TargetHistory, VerdictContext, judge,
                          parse_allocations, parse_cell_register, parse_fm_register)
 from dsp.verdict.context import history_key_fm, history_key_gsm
 from dsp.verdict.geo import distance_m, path_loss_db
@@ -181,7 +181,8 @@ class Simulator:
 
     def fixed_history(self, site, identity) -> TargetHistory:
         now = 1.8e9
-        fixes = tuple(offset_point(self.rng, site, 0, 150) for _ in range(int(self.rng.integers(2, 6))))
+        fixes = tuple(PositionFix(*offset_point(self.rng, site, 0, 150), float(self.rng.uniform(100, 3000)))
+                      for _ in range(int(self.rng.integers(2, 6))))
         return TargetHistory(first_seen=now - self.rng.uniform(20, 400) * 86400, last_seen=now,
                              watched_since=now - 500 * 86400, positions=fixes, identities=(identity,))
 
@@ -218,7 +219,8 @@ class Simulator:
                          freq_offset_hz=self.offset_hz(freq, node_ppm, extra_ppm))
         now = 1.8e9
         start = offset_point(rng, node, 0, 300)
-        fixes = (start, offset_point(rng, start, 1000, 5000)) if rng.random() < 0.4 else (start,)
+        fixes = ((PositionFix(*start, 300.0), PositionFix(*offset_point(rng, start, 1000, 5000), 300.0))
+                 if rng.random() < 0.4 else (PositionFix(*start, 300.0),))
         hist = TargetHistory(first_seen=now - rng.uniform(5, 50) * 60, last_seen=now,
                              watched_since=now - rng.uniform(2, 30) * 86400, positions=fixes,
                              identities=((mcc, mnc, lac, ci),))

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, and_, select, update
 
 from dsp.fm.station import FmStation
 from dsp.gsm.cell import Bsic, GsmCell
-from dsp.verdict import (FM_RULES, GSM_RULES, TargetHistory, Verdict, VerdictContext, history_key_fm,
+from dsp.verdict import (FM_RULES, GSM_RULES, PositionFix, TargetHistory, Verdict, VerdictContext, history_key_fm,
                          history_key_gsm, judge)
 from webmap import audit
 from webmap.registers import RegisterCache
@@ -136,7 +136,7 @@ class Judge:
 
     @staticmethod
     def _history(conn: Connection, target) -> TargetHistory:
-        track = conn.execute(select(fixes.c.lat, fixes.c.lon).where(fixes.c.target_id == target.id)
+        track = conn.execute(select(fixes.c.lat, fixes.c.lon, fixes.c.radius_95_m).where(fixes.c.target_id == target.id)
                              .order_by(fixes.c.computed_at)).all()
         identities = ()
         if target.kind == "gsm":
@@ -145,5 +145,5 @@ class Judge:
                    if i and None not in (i.get("mcc"), i.get("mnc"), i.get("lac"), i.get("cell_id"))}
             identities = tuple(sorted(ids))
         return TargetHistory(first_seen=target.first_seen_at, last_seen=target.last_seen_at,
-                             positions=tuple((f.lat, f.lon) for f in track if f.lat is not None),
+                             positions=tuple(PositionFix(f.lat, f.lon, f.radius_95_m) for f in track if f.lat is not None),
                              identities=identities)

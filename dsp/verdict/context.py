@@ -12,10 +12,19 @@ from dsp.verdict.registers import CellRegister, FmRegister
 
 
 @dataclass(frozen=True)
+class PositionFix:
+    """One position estimate of a transmitter and the radius of its 95 % region (None: unknown)."""
+
+    lat: float
+    lon: float
+    radius_95_m: float | None = None
+
+
+@dataclass(frozen=True)
 class TargetHistory:
     """Earlier observations of one channel (GSM ARFCN or FM frequency), kept by whoever stores them.
 
-    Times are Unix seconds; positions are (lat, lon) estimates of the transmitter; identities are
+    Times are Unix seconds; positions are the transmitter's position fixes in time order; identities are
     (mcc, mnc, lac, cell_id) seen on the ARFCN; hours are local hours of day (0–23) when the channel
     was heard on air and when a node was listening to it at all.
     """
@@ -24,7 +33,7 @@ class TargetHistory:
     #: Since when a node has been listening to this channel (first_seen − watched_since = time heard silent).
     watched_since: float | None = None
     last_seen: float | None = None
-    positions: tuple[tuple[float, float], ...] = ()
+    positions: tuple[PositionFix, ...] = ()
     identities: tuple[tuple[str, str, int, int], ...] = ()
     on_air_hours: tuple[int, ...] = ()
     listened_hours: tuple[int, ...] = ()

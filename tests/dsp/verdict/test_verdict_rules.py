@@ -9,7 +9,7 @@ import pytest
 
 from dsp.fm.station import Spurious
 from dsp.gsm.cell import Bsic
-from dsp.verdict import ALL_RULES, FM_RULES, GSM_RULES, TargetHistory, judge
+from dsp.verdict import ALL_RULES, FM_RULES, GSM_RULES, PositionFix, TargetHistory, judge
 from dsp.verdict.rules.base import Abstain, Fired
 from verdict_worlds import NOW, fm_world, gsm_world, rds, received_dbfs
 
@@ -56,8 +56,10 @@ CASES = {
                                                        watched_since=NOW - 60 * 86400)}),
         ["15 min", "72 h"]),
     "gsm.moving": (
-        lambda: gsm_world(history={HIST: TargetHistory(positions=((31.23, 121.47), (31.24, 121.48), (31.25, 121.49)))}),
-        lambda: gsm_world(history={HIST: TargetHistory(positions=((31.23, 121.47), (31.2305, 121.4705)))}),
+        lambda: gsm_world(history={HIST: TargetHistory(positions=(
+            PositionFix(31.23, 121.47, 300.0), PositionFix(31.24, 121.48, 250.0), PositionFix(31.25, 121.49, 400.0)))}),
+        lambda: gsm_world(history={HIST: TargetHistory(positions=(
+            PositionFix(31.23, 121.47, 300.0), PositionFix(31.2305, 121.4705, 300.0)))}),
         ["3 position fixes", "2.9 km"]),
     "fm.unlicensed_carrier": (lambda: fm_world({"freq_hz": 96.3e6, "channel_hz": 96.3e6}), fm_world,
                               ["96.30 MHz", "no licence for this place"]),
@@ -170,3 +172,16 @@ def test_scrolling_ps_that_includes_the_licensed_name_is_not_a_mismatch():
     assert ALL_RULES["fm.rds_identity_mismatch"].evaluate(target, ctx) is None
     target, ctx = fm_world({"rds": rds("13A1", "HEALTH  ")})
     assert ALL_RULES["fm.rds_identity_mismatch"].evaluate(target, ctx).scale == 0.5
+
+
+def test_wide_overlapping_fixes_are_one_place_not_a_journey():
+    """Early fixes of a fixed cell heard by few nodes are kilometres wide: 2 km between two fixes
+    whose 95 % regions (1.5 km each) overlap is no evidence of movement; the same 2 km between
+    tight fixes is."""
+    (moving,) = [r for r in GSM_RULES if r.id == "gsm.moving"]
+    wide = (PositionFix(31.23, 121.47, 1500.0), PositionFix(31.248, 121.47, 1500.0))
+    tight = (PositionFix(31.23, 121.47, 200.0), PositionFix(31.248, 121.47, 200.0))
+    cell, ctx = gsm_world(history={HIST: TargetHistory(positions=wide)})
+    assert moving.id not in [r.rule for r in judge(cell, ctx, GSM_RULES).reasons]
+    cell, ctx = gsm_world(history={HIST: TargetHistory(positions=tight)})
+    assert moving.id in [r.rule for r in judge(cell, ctx, GSM_RULES).reasons]
