@@ -10,6 +10,7 @@ control characters, and it never emits format characters raw because of ``ensure
 
 from __future__ import annotations
 
+import re
 import sys
 import unicodedata
 from typing import TextIO
@@ -26,9 +27,12 @@ class SafeStream:
     def __init__(self, stream: TextIO, allowed: str):
         self._stream = stream
         self._allowed = frozenset(allowed)
+        # Printable ASCII and the allowed layout characters go straight through (tables, JSON);
+        # only text holding anything else pays for the per-character look-up.
+        self._plain = re.compile("[\x20-\x7e" + re.escape(allowed) + "]*")
 
     def write(self, text: str) -> int:
-        if not text.isprintable():
+        if not self._plain.fullmatch(text):
             text = "".join(_escape(c) if c not in self._allowed and unicodedata.category(c) in ("Cc", "Cf")
                            else c for c in text)
         return self._stream.write(text)

@@ -13,9 +13,3 @@ from pathlib import Path
 def path(name: str) -> Path:
     """Path of a bundled file (a recording's base name, or a scenario/register file)."""
     return Path(str(resources.files(__name__).joinpath(name)))
-
-
-def recordings() -> list[Path]:
-    """Base paths of every bundled SigMF recording, sorted by name."""
-    folder = path("")
-    return sorted(p.with_name(p.name[: -len(".sigmf-meta")]) for p in folder.glob("*.sigmf-meta"))

@@ -19,10 +19,4 @@ def register(sub: argparse._SubParsersAction) -> None:
     modes = p.add_subparsers(dest="mode", metavar="MODE")
     modes.required = True
     for module in MODES.values():
-        try:
-            mod = importlib.import_module(f"foxhunt.commands.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"foxhunt.commands.{module}":
-                raise
-            continue
-        mod.register_mode(modes)
+        importlib.import_module(f"foxhunt.commands.{module}").register_mode(modes)
