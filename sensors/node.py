@@ -37,12 +37,13 @@ import math
 import re
 import threading
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sensors.errors import SensorError
 from sensors.gps import open_gps
-from sensors.plan import BANDS, node_schedule
+from sensors.plan import BANDS, PlannedHop, node_schedule
 from sensors.scan import HopResult, results
 from sensors.scenario import read_toml
 from sensors.source import Source, open_source
@@ -170,7 +171,8 @@ def _target_band(band: str) -> str:
 def observations(result: HopResult, full_scale_dbm: float | None, fallback: Position | None,
                  known: dict[str, float] | None = None) -> list[Observation]:
     """The wire observations of one hop: decoded cells/stations, and power readings for the
-    locator (only with a calibrated, manual gain: ``full_scale_dbm`` at the hop's gain).
+    locator (only with a calibrated, manual gain: ``full_scale_dbm`` at the hop's gain): one per
+    decoded carrier, and on GSM and air hops one per raster peak no decode accounts for.
 
     ``known`` (target key → frequency) lists targets seen before; one of them inside this hop's
     slice and not detected now gets a floor reading (the noise floor in its channel: an upper
@@ -201,12 +203,15 @@ def observations(result: HopResult, full_scale_dbm: float | None, fallback: Posi
         power(s["freq_hz"], s.get("power_dbfs"), "fm")
     for s in result.spurious:
         power(s["freq_hz"], s.get("power_dbfs"), "air" if s["freq_hz"] >= 108e6 else "fm", s.get("related_to_hz"))
-    if result.hop.band == "air":
-        seen = {round(s["freq_hz"] / 25e3) for s in result.spurious}
-        for p in result.peaks:
-            if round(p.freq_hz / 25e3) not in seen:
-                power(p.freq_hz, p.power_dbfs, "air")
     band = _target_band(result.hop.band)
+    if band in ("gsm", "air"):
+        # A carrier with energy on the raster but nothing decoded (too short a dwell, clipped,
+        # jammed, not GSM at all) is still a reading for the locator, keyed like a decoded one.
+        step = _BANDWIDTH_HZ[band]  # the channel raster, in these bands
+        read = {round(o.payload["freq_hz"] / step) for o in out if o.kind == "power"}
+        for p in result.peaks:
+            if round(p.freq_hz / step) not in read:
+                power(p.freq_hz, p.power_dbfs, band)
     if known and result.floor_dbfs_hz is not None:
         detected = [o.payload["freq_hz"] for o in out if o.kind == "power"]
         for target, freq in known.items():
@@ -218,7 +223,8 @@ def observations(result: HopResult, full_scale_dbm: float | None, fallback: Posi
 
 
 class Node:
-    """One running node; :meth:`run` returns when ``stop`` is set (or after ``max_hops``)."""
+    """One running node; :meth:`run` returns when ``stop`` is set (or after ``max_hops``, or when
+    its hops run out)."""
 
     def __init__(self, cfg: NodeConfig, *, source: Source | None = None):
         self.cfg = cfg
@@ -242,55 +248,80 @@ class Node:
         self._carriers: dict[float, float] = {}
         self._identified: dict[float, float] = {}
         self._hop_times: list[float] = []
+        self._last_position = -math.inf
         self._cpu_mark = (time.monotonic(), time.process_time())
 
-    def run(self, max_hops: int | None = None) -> None:
+    def run(self, max_hops: int | None = None, *, hops: Iterable[PlannedHop] | None = None,
+            on_result: Callable[[HopResult, list[Observation]], None] | None = None,
+            drain_s: float | None = None) -> int:
+        """Scan ``hops`` (default: the configuration's bands, revisited for ever) until ``stop`` is
+        set or ``max_hops`` are done, :meth:`handle` each result (then ``on_result(result, its
+        observations)``), log a last health line, and drain the uplink for up to ``drain_s``
+        (default the uplink timeout). Returns the observations left unacknowledged in the spool."""
         up_thread = None
         if self.uplink is not None:
             up_thread = threading.Thread(target=self.uplink.run, args=(self.stop,), name="uplink", daemon=True)
             up_thread.start()
-        schedule = node_schedule(self.cfg.bands, self.source.sample_rate, max_freq_hz=self.source.max_freq_hz,
+        if hops is None:
+            hops = node_schedule(self.cfg.bands, self.source.sample_rate, max_freq_hz=self.source.max_freq_hz,
                                  wanted=self._unidentified)
         next_health = time.monotonic() + self.cfg.health_interval_s
-        last_position = -math.inf
         log.info("node %s: %s, bands %s, spool %s (%d waiting)", self.cfg.node_id, self.source.name,
                  ",".join(self.cfg.bands), self.cfg.spool, self.spool.depth())
-        def hops():
-            for issued, hop in enumerate(schedule):
-                if self.stop.is_set() or (max_hops is not None and issued >= max_hops):
+
+        def issued():
+            for n, hop in enumerate(hops):
+                if self.stop.is_set() or (max_hops is not None and n >= max_hops):
                     return
                 yield hop
 
+        last = None
         try:
-            for result in results(self.source, hops(), gps=self.gps, record_dir=self.cfg.record_dir):
-                self._note_carriers(result)
-                obs = observations(result, self.full_scale_dbm, self.cfg.position, self.known_targets)
-                self.known_targets.update((o.payload["target"], o.payload["freq_hz"]) for o in obs
-                                          if o.kind == "power" and not o.payload["floor"])
-                pos = result.position or self.cfg.position
-                if pos is not None and pos.speed_m_s and result.start - last_position >= POSITION_EVERY_S:
-                    obs.append(Observation("position", result.start, pos, None, {}))
-                    last_position = result.start
-                if obs:
-                    self.spool.put(obs)
-                    if self.uplink is not None:
-                        self.uplink.wake.set()
-                self.hops_done += 1
-                self._hop_times.append(time.monotonic())
+            for last in results(self.source, issued(), gps=self.gps, record_dir=self.cfg.record_dir):
+                obs = self.handle(last)
+                if on_result is not None:
+                    on_result(last, obs)
                 if time.monotonic() >= next_health:
-                    self.health(result.start)
+                    self.health(last.start)
                     next_health = time.monotonic() + self.cfg.health_interval_s
+            self.health(time.time() if last is None else last.start + last.dwell_s)
         finally:
             self.stop.set()
+            left = self._shut_down(up_thread, self.cfg.timeout_s if drain_s is None else drain_s)
+        return left
+
+    def handle(self, result: HopResult) -> list[Observation]:
+        """One hop's result: its observations (plus the node's position every
+        :data:`POSITION_EVERY_S` while it moves) into the spool, the uplink woken, the known
+        targets and carriers updated. Returns the observations spooled."""
+        self._note_carriers(result)
+        obs = observations(result, self.full_scale_dbm, self.cfg.position, self.known_targets)
+        self.known_targets.update((o.payload["target"], o.payload["freq_hz"]) for o in obs
+                                  if o.kind == "power" and not o.payload["floor"])
+        pos = result.position or self.cfg.position
+        if pos is not None and pos.speed_m_s and result.start - self._last_position >= POSITION_EVERY_S:
+            obs.append(Observation("position", result.start, pos, None, {}))
+            self._last_position = result.start
+        if obs:
+            self.spool.put(obs)
             if self.uplink is not None:
                 self.uplink.wake.set()
-            if up_thread is not None:
-                up_thread.join(timeout=self.cfg.timeout_s + 1)
-                self.uplink.drain(self.cfg.timeout_s)
-            self.source.close()
-            log.info("node %s stopped after %d hops; %d observations wait in the spool",
-                     self.cfg.node_id, self.hops_done, self.spool.depth())
-            self.spool.close()
+        self.hops_done += 1
+        self._hop_times.append(time.monotonic())
+        return obs
+
+    def _shut_down(self, up_thread: threading.Thread | None, drain_s: float) -> int:
+        if self.uplink is not None:
+            self.uplink.wake.set()
+        if up_thread is not None:
+            up_thread.join(timeout=self.cfg.timeout_s + 1)
+            self.uplink.drain(drain_s)
+        self.source.close()
+        left = self.spool.depth()
+        log.info("node %s stopped after %d hops; %d observations wait in the spool",
+                 self.cfg.node_id, self.hops_done, left)
+        self.spool.close()
+        return left
 
     def _note_carriers(self, result: HopResult) -> None:
         for c in result.cells:

@@ -2,9 +2,9 @@
 edge decoders, observations, spool, uplink) on a tight, duty-cycled plan, posting over HTTP to
 the central station like any field node.
 
-Why not :meth:`sensors.node.Node.run`: it always sweeps the full bands of its configuration; the
-demo needs its tight plan and an idle gap between cycles (city time that renders no IQ) to fit
-minutes of city time into the wall-clock budget.
+The node runs :meth:`sensors.node.Node.run` over the demo's own hops: its tight plan and an idle
+gap between cycles (city time that renders no IQ) fit minutes of city time into the wall-clock
+budget.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import threading
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -23,11 +22,10 @@ from foxhunt.demo.client import StationClient
 from foxhunt.demo.gain import HopGains
 from foxhunt.demo.plan import demo_plan
 from foxhunt.demo.vehicle import DemoSimSource, Guide
-from sensors.node import POSITION_EVERY_S, Node, NodeConfig, observations
+from sensors.node import Node, NodeConfig
 from sensors.plan import PlannedHop
-from sensors.scan import results
 from sensors.scenario import load_scenario
-from sensors.wire import Observation, Position
+from sensors.wire import Position
 
 log = logging.getLogger(__name__)
 NICE = 10
@@ -113,34 +111,15 @@ def _run(spec: NodeSpec, events) -> None:
             k += 1
             source.skip_to(cycle_start + spec.cycle_s)
 
-    uploader = threading.Thread(target=node.uplink.run, args=(node.stop,), name="uplink", daemon=True)
-    uploader.start()
-    sent, last_position = 0, -math.inf
-    try:
-        for result in results(source, hops()):
-            gains.update(result)
-            obs = observations(result, node.full_scale_dbm, cfg.position, node.known_targets)
-            node.known_targets.update((o.payload["target"], o.payload["freq_hz"]) for o in obs
-                                      if o.kind == "power" and not o.payload["floor"])
-            pos = result.position
-            if pos is not None and pos.speed_m_s and result.start - last_position >= POSITION_EVERY_S:
-                obs.append(Observation("position", result.start, pos, None, {}))
-                last_position = result.start
-            if obs:
-                node.spool.put(obs)
-                node.uplink.wake.set()
-            sent += len(obs)
-            node.hops_done += 1
-            events.put(NodeProgress(spec.node_id, result.start - spec.start_unix, node.hops_done, sent, said[0]))
-        node.health(source.time_s + spec.start_unix)
-    finally:
-        node.stop.set()
-        node.uplink.wake.set()
-        uploader.join(timeout=cfg.timeout_s + 1)
-        left = node.uplink.drain(30.0)
-        node.spool.close()
-        source.close()
-    events.put(NodeProgress(spec.node_id, source.time_s, node.hops_done, sent, said[0], done=True, unsent=left))
+    sent = [0]
+
+    def progress(result, obs) -> None:
+        gains.update(result)
+        sent[0] += len(obs)
+        events.put(NodeProgress(spec.node_id, result.start - spec.start_unix, node.hops_done, sent[0], said[0]))
+
+    left = node.run(hops=hops(), on_result=progress, drain_s=30.0)
+    events.put(NodeProgress(spec.node_id, source.time_s, node.hops_done, sent[0], said[0], done=True, unsent=left))
 
 
 def _steer(guide: Guide, source: DemoSimSource) -> str | None:

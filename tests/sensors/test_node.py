@@ -18,7 +18,7 @@ import pytest
 from sensors.decoders import Peak
 from sensors.node import ConfigError, Node, load_config, observations
 from sensors.plan import PlannedHop
-from sensors.scan import HopResult
+from sensors.scan import HopResult, analyse, capture
 from sensors.sim import SimSource
 from sensors.spool import Spool
 from sensors.wire import Position, batch_body
@@ -138,3 +138,40 @@ def test_unidentified_carriers_steer_the_identity_dwell(tmp_path):
     node._note_carriers(HopResult(hop, 947e6, 2.4e6, 30.0, 1400.0, 0.235, None, cells=(seen,)))
     assert node._unidentified() == [947.0e6]          # five minutes on: read its identity again
     node.spool.close()
+
+
+def _power_readings(obs) -> dict[str, dict]:
+    got: dict[str, dict] = {}
+    for o in obs:
+        if o.kind == "power":
+            assert o.payload["target"] not in got, f"two readings for {o.payload['target']}"
+            got[o.payload["target"]] = o.payload
+    return got
+
+
+def test_an_undecoded_gsm_carrier_still_gives_a_power_reading():
+    hop = PlannedHop("gsm900", 947e6, 946e6, 948e6, 0.235, "detect")
+    cell = {"freq_hz": 947.0e6, "arfcn": 60, "bsic": {"ncc": 2, "bcc": 4}, "mcc": None, "power_dbfs": -30.0}
+    peaks = (Peak(947.0e6, 200e3, -30.2, 40.0), Peak(947.4e6, 200e3, -41.0, 29.0))
+    res = HopResult(hop, 947e6, 2.4e6, 20.0, 1000.0, 0.235, None, cells=(cell,), peaks=peaks, floor_dbfs_hz=-120.0)
+    got = _power_readings(observations(res, full_scale_dbm=-10.0, fallback=None))
+    assert set(got) == {"gsm-947.0", "gsm-947.4"}
+    assert got["gsm-947.0"]["power_dbfs"] == -30.0          # the decoded cell's own figure, once
+    assert got["gsm-947.4"]["power_dbm"] == -71.0 and got["gsm-947.4"]["floor"] is False
+
+
+def test_a_carrier_too_short_to_decode_is_read_like_a_decoded_one():
+    src = SimSource.from_file(DEMO, "xh-xujiahui")
+    src.skip_to(100.0)                       # the blaster is on air
+    src.set_gain(10.0)
+    truth = {}
+    readings = {}
+    for dwell in (0.02, 0.235):              # 20 ms holds no FCCH burst for sure; 235 ms holds five
+        hop = PlannedHop("gsm900", 947.0e6, 946e6, 948e6, dwell, "detect")
+        src.tune(hop.center_hz)
+        truth[dwell] = next(h.rx_dbm for h in src.heard() if h.key == "blaster-1")
+        res = analyse(capture(src, hop), hop)
+        readings[dwell] = (res.cells, _power_readings(observations(res, src.node.full_scale_dbm, None)))
+    assert readings[0.02][0] == () and [c["freq_hz"] for c in readings[0.235][0]] == [947.0e6]
+    for dwell, (_, got) in readings.items():
+        assert got["gsm-947.0"]["power_dbm"] == pytest.approx(truth[dwell], abs=1.5)
