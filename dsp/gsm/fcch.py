@@ -117,7 +117,9 @@ def group_carriers(hits: list[FcchHit], n_frames_scanned: int, tolerance_hz: flo
     """Carriers from the hits: tones within ``tolerance_hz`` belong together. Dropped: steady tones;
     in a capture of ``capture_s`` ≥ REPEAT_WITHIN_S, tones not repeated a whole number of TDMA
     frames apart often enough (a carrier sends its FCCH every 10 or 11 frames); and a tone ¼ symbol rate below
-    a stronger carrier's FCCH, which is that carrier's own runs of alternating bits.
+    a stronger carrier's FCCH, which is that carrier's own runs of alternating bits — unless the two
+    come in the same bursts: then one is the other clipped in the ADC (e^{j3φ} of an FCCH at f is a
+    tone at 3f), which only the SCH can tell apart.
 
     Consecutive frames that saw the same burst count once (the strongest).
     """
@@ -149,7 +151,14 @@ def group_carriers(hits: list[FcchHit], n_frames_scanned: int, tolerance_hz: flo
         out.append(FcchCarrier(carrier_hz=tone - FCCH_TONE_HZ, hits=tuple(bursts)))
     return [c for c in out if not any(
         abs(c.carrier_hz + 2 * FCCH_TONE_HZ - o.carrier_hz) <= tolerance_hz and len(o.hits) >= len(c.hits)
-        for o in out)]
+        and not _same_bursts(c, o) for o in out)]
+
+
+def _same_bursts(a: FcchCarrier, b: FcchCarrier) -> bool:
+    """Whether most of ``a``'s tones sound at the time of one of ``b``'s (within half a burst)."""
+    tb = np.array([h.time_s for h in b.hits])
+    near = [np.min(np.abs(tb - h.time_s)) < FCCH_SYMBOLS / SYMBOL_RATE / 2 for h in a.hits]
+    return 2 * sum(near) > len(near)
 
 
 def _frame_spaced_pairs(bursts: list[FcchHit]) -> int:

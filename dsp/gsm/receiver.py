@@ -11,7 +11,8 @@ Two streamed passes over the capture, so a long recording is never held whole:
 
 A carrier is reported when its identity is confirmed: two SCH decodes whose frame numbers agree
 with the frame timing, or one SCH and a block passing its Fire code. One SCH alone (10 parity bits) is not
-enough, nor an FCCH, which any steady tone mimics for a moment.
+enough, nor an FCCH, which any steady tone mimics for a moment. Nor is a copy of a stronger carrier
+(a clipping product: same BSIC and frame clock, off the raster or far weaker; :mod:`dsp.gsm.images`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from dsp.gsm.cell import GsmCell, fingerprint
 from dsp.gsm.channelize import Channelizer, correct_front_end
 from dsp.gsm.equalizer import BURST_BITS, N_TAPS, PRE_TAPS, equalise, training_fit
 from dsp.gsm.fcch import FcchCarrier, fcch_hits, group_carriers, n_frames
+from dsp.gsm.images import drop_images
 from dsp.gsm.gmsk import SYMBOL_RATE
 from dsp.gsm.multiframe import FCCH_FRAMES, HYPERFRAME, IDLE_FRAME, SCH_FRAMES, block_start
 from dsp.gsm.sch import SchInfo
@@ -60,7 +62,8 @@ TRACK_QUALITY = 0.6
 
 @dataclass(frozen=True)
 class CarrierDecode:
-    """What the physical layer found on one carrier; ``blocks`` are (FN of first burst, result)."""
+    """What the physical layer found on one carrier; ``blocks`` are (FN of first burst, result);
+    ``frame_clock`` is (FN, time in s of the burst's first symbol) of every SCH decoded."""
 
     arfcn: int | None
     freq_hz: float
@@ -72,6 +75,7 @@ class CarrierDecode:
     snr_db: float
     first_seen_s: float
     last_seen_s: float
+    frame_clock: tuple[tuple[int, float], ...] = ()
 
 
 #: Called with no argument, yields the capture's complex64 blocks in order (called once per pass).
@@ -131,7 +135,7 @@ def receive(source: BlockSource, sample_rate: float, center_freq: float,
         key = (d.freq_hz, d.sch.bsic)
         if key not in best or _score(d) > _score(best[key]):
             best[key] = d
-    return sorted(best.values(), key=lambda d: d.freq_hz)
+    return sorted(drop_images(list(best.values())), key=lambda d: d.freq_hz)
 
 
 def decode_cells(source: BlockSource, sample_rate: float, center_freq: float,
@@ -195,6 +199,7 @@ class _Tracker:
     next_fn: int = 0
     misses: int = 0
     n_sch: int = 0
+    clock: list = field(default_factory=list)
     pending: dict = field(default_factory=dict)
     blocks: list = field(default_factory=list)
     power: list = field(default_factory=list)
@@ -270,6 +275,7 @@ class _Tracker:
         self.next_fn = info.fn
         self.misses = 0
         self.n_sch += 1
+        self.clock.append((info.fn, start / (SPS * SYMBOL_RATE)))
         self._seen(start)
 
     def _seen(self, sample: int) -> None:
@@ -360,6 +366,7 @@ class _Tracker:
             snr_db=float(np.median(self.snr)) if self.snr else float("nan"),
             first_seen_s=float(self.first_s or 0.0),
             last_seen_s=float(self.last_s or 0.0),
+            frame_clock=tuple(self.clock),
         )
 
 
