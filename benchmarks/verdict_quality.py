@@ -51,7 +51,7 @@ import numpy as np
 from dsp.fm.rds_station import RdsResult
 from dsp.fm.station import FmStation, Spurious
 from dsp.gsm.cell import Bsic, GsmCell
-from dsp.verdict import (FM_RULES, GSM_RULES, LICENSED, ROGUE, SUSPICIOUS, PositionFix, TargetHistory, VerdictContext, judge,
+from dsp.verdict import (FM_RULES, GSM_RULES, LICENSED, ROGUE, SUSPICIOUS, HeardAs, PositionFix, TargetHistory, VerdictContext, judge,
                          parse_allocations, parse_cell_register, parse_fm_register)
 from dsp.verdict.context import history_key_fm, history_key_gsm
 from dsp.verdict.geo import distance_m, path_loss_db
@@ -66,8 +66,13 @@ OPERATORS = {"460": ("00", "01"), "262": ("01", "02", "03")}
 DE_POOLS = {"01": range(1, 40), "02": range(41, 80), "03": range(81, 124)}
 #: The node's receive chain: dBFS = dBm + GAIN_DB (full scale at −10 dBm); noise −100 dBm in 200 kHz.
 GAIN_DB = 10.0
+#: FM capture: a co-channel carrier this many dB under the other leaves no trace in what the node
+#: demodulates (RDS, pilot, deviation all the stronger one's).
+CAPTURE_DB = 6.0
 NOISE_DBM = -100.0
 NIGHT = (22, 23, 0, 1, 2, 3, 4, 5)
+#: The verdict column of a generated rogue the node cannot receive (counted apart, see ``report``).
+UNHEARD = "not received"
 
 
 def pool(mcc: str, mnc: str) -> list[int]:
@@ -95,11 +100,15 @@ class Hood:
     fm_ctx: VerdictContext
     gsm_truth: list  # (cell, kind or "licensed")
     fm_truth: list
+    #: Rogues generated but not received by the node at all (kinds): physics, not a rule, hides them.
+    fm_unheard: list
 
 
 class Simulator:
-    def __init__(self, rng: np.random.Generator):
+    def __init__(self, rng: np.random.Generator, history_rng: np.random.Generator):
         self.rng = rng
+        #: Earlier decodes of FM channels draw from their own stream: the neighbourhoods stay as without them.
+        self.history_rng = history_rng
 
     # ------------------------------------------------------------------------------------ GSM
 
@@ -251,6 +260,17 @@ class Simulator:
                          over_75k_fraction=over, mpx_power_dbr=0.0, pilot_level_hz=6.8e3 if stereo else None,
                          pilot_freq_error_hz=pilot_err, loop_period_s=period, loop_confidence=conf)
 
+    def heard_as(self, st: FmStation, node_err) -> tuple[HeardAs, ...]:
+        """2–8 earlier decodes of this transmitter by the network's nodes, their SNR spread ±8 dB around
+        this node's; RDS decodes from 15 dB SNR, the pilot from 10 dB, its offset with each node's clock
+        removed on the licensed stations it hears (0.1 Hz left)."""
+        rng, pi = self.history_rng, st.rds.pi if st.rds is not None else None
+        snrs = np.clip(st.snr_db + rng.normal(0, 8, int(rng.integers(2, 9))), 0, 60)
+        exciter = None if st.pilot_freq_error_hz is None else st.pilot_freq_error_hz - node_err["pilot_hz"]
+        return tuple(HeardAs(pi=pi if snr >= 15 else None, stereo=bool(st.stereo and snr >= 10), snr_db=float(snr),
+                             pilot_offset_hz=None if exciter is None or snr < 10 else exciter + rng.normal(0, 0.1))
+                     for snr in snrs)
+
     def fm(self, node, exponent, node_err, with_history, n_rogues):
         rng = self.rng
         channels = [87.6e6 + 0.1e6 * k for k in range(0, 204, 2)]
@@ -276,31 +296,41 @@ class Simulator:
             lic["station"] = st
             truth.append((st, LICENSED))
             if with_history:
-                history[history_key_fm(lic["freq"])] = TargetHistory(on_air_hours=tuple(range(24)),
-                                                                       listened_hours=tuple(range(24)))
-        spurious = []
+                history[history_key_fm(st.freq_hz)] = TargetHistory(on_air_hours=tuple(range(24)),
+                                                                     listened_hours=tuple(range(24)),
+                                                                     heard_as=self.heard_as(st, node_err))
+        spurious, unheard = [], []
         free = [channels[k] for k in picks[n + 2:]]
         for _ in range(n_rogues):
             kind = "low_power_pirate" if rng.random() < 0.5 else "over_deviating_pirate"
             st, replaced = self.pirate(kind, licences, truth, free, node, exponent, node_err)
+            spurious_at = float(rng.uniform(108e6, 137e6)) if rng.random() < 0.1 else None
+            hours = tuple(range(24))
+            if with_history:
+                night = NIGHT[:int(rng.integers(3, 8))] if rng.random() < 0.6 else hours
+                # On a local licensee's channel the licensee is on the air by day: the channel is never silent.
+                hours = hours if replaced is not None else night
+            if st is None:
+                unheard.append(kind)
+                continue
             if replaced is not None:
                 truth = [(s, t) for s, t in truth if s is not replaced]
             truth.append((st, kind))
-            if rng.random() < 0.1:
-                spurious.append(Spurious(freq_hz=float(rng.uniform(108e6, 137e6)), power_dbfs=-75.0,
-                                         related_to_hz=st.freq_hz, mechanism="harmonic"))
+            if spurious_at is not None:
+                spurious.append(Spurious(freq_hz=spurious_at, power_dbfs=-75.0, related_to_hz=st.freq_hz,
+                                         mechanism="harmonic"))
             if with_history:
-                night = rng.random() < 0.6
-                history[history_key_fm(st.freq_hz)] = TargetHistory(
-                    on_air_hours=NIGHT[:int(rng.integers(3, 8))] if night else tuple(range(24)),
-                    listened_hours=tuple(range(24)))
+                # A local licensee's channel was heard as the licensee too: by day, and by nodes out of the pirate's reach.
+                heard = self.heard_as(st, node_err) + (self.heard_as(replaced, node_err) if replaced is not None else ())
+                history[history_key_fm(st.freq_hz)] = TargetHistory(on_air_hours=hours, listened_hours=tuple(range(24)),
+                                                                     heard_as=heard)
         register = "freq_hz,pi,ps,name,lat,lon,erp_w,licence_id\n" + "".join(
             f"{lic['freq']:.0f},{lic['pi']},{lic['ps']},Station {i},{lic['site'][0]:.6f},{lic['site'][1]:.6f},"
             f"{lic['erp']:.0f},L{i}\n" for i, lic in enumerate(licences))
         ctx = VerdictContext(fm_register=parse_fm_register(register, "sim-fm-register"), node=node,
                              stations=tuple(s for s, _ in truth), spurious=tuple(spurious), spurious_searched=True,
                              history=history)
-        return ctx, truth
+        return ctx, truth, unheard
 
     def pirate(self, kind, licences, truth, free, node, exponent, node_err):
         rng = self.rng
@@ -325,8 +355,13 @@ class Simulator:
         else:
             freq = float(free.pop(int(rng.integers(len(free)))))
         power = self.received(10 * math.log10(erp * 1e3), node, site, freq, exponent)
-        if replaced is not None:  # the node hears the pirate only where it out-shouts the licensee
-            power = max(power, replaced.power_dbfs + 6.0)
+        heard = True
+        if replaced is not None:
+            # Under the licensee by the capture ratio, the node demodulates the licensee: nothing of the
+            # pirate reaches it. Within the ratio the two garble; counted as observed, with the pirate's
+            # features and the two carriers' summed level (what a power measurement on the channel reads).
+            heard = power - replaced.power_dbfs > -CAPTURE_DB
+            power = 10 * math.log10(10 ** (power / 10) + 10 ** (replaced.power_dbfs / 10))
         r = rng.random()
         if r < 0.5:
             rds = None
@@ -343,7 +378,7 @@ class Simulator:
                           obw=float(rng.uniform(260e3, 400e3)) if over_dev else None,
                           pilot=float(rng.normal(0, 3.0)), raster_hz=raster,
                           loop=(float(rng.uniform(30, 300)), float(rng.uniform(0.85, 0.99))) if rng.random() < 0.5 else None)
-        return st, replaced
+        return (st, replaced) if heard else (None, None)
 
     def hood(self) -> Hood:
         rng = self.rng
@@ -355,13 +390,13 @@ class Simulator:
         with_history = bool(rng.random() < 0.5)
         n_rogues = [int(rng.integers(0, 3)) for _ in range(2)]
         gsm_ctx, gsm_truth = self.gsm(mcc, node, exponent, node_ppm, with_history, n_rogues[0])
-        fm_ctx, fm_truth = self.fm(node, exponent, node_err, with_history, n_rogues[1])
-        return Hood(gsm_ctx, fm_ctx, gsm_truth, fm_truth)
+        fm_ctx, fm_truth, fm_unheard = self.fm(node, exponent, node_err, with_history, n_rogues[1])
+        return Hood(gsm_ctx, fm_ctx, gsm_truth, fm_truth, fm_unheard)
 
 
 def evaluate(n: int, seed: int, explain: int = 0, out=sys.stdout):
     """(truth kind, verdict class, fired rule ids) per transmitter; prints up to ``explain`` misjudged ones."""
-    sim = Simulator(np.random.default_rng(seed))
+    sim = Simulator(np.random.default_rng(seed), np.random.default_rng([seed, 1]))
     rows = []
     for _ in range(n):
         hood = sim.hood()
@@ -373,13 +408,16 @@ def evaluate(n: int, seed: int, explain: int = 0, out=sys.stdout):
                         and v.klass != ROGUE:
                     explain -= 1
                     out.write(f"[{kind} judged {v.klass} {v.score}] {v.sentence()}\n")
+        rows += [(kind, UNHEARD, ()) for kind in hood.fm_unheard]
     return rows
 
 
 def report(rows, out=sys.stdout) -> dict:
     by_kind = collections.defaultdict(list)
+    unheard = collections.Counter(kind for kind, klass, _ in rows if klass == UNHEARD)
     for kind, klass, fired in rows:
-        by_kind[kind].append((klass, fired))
+        if klass != UNHEARD:
+            by_kind[kind].append((klass, fired))
     w = out.write
     w(f"{'transmitters':24} {'n':>5} {'rogue':>7} {'suspic.':>7} {'licensed':>8} | baseline 'any rule = rogue'\n")
     figures = {}
@@ -400,6 +438,12 @@ def report(rows, out=sys.stdout) -> dict:
     base_fa = sum(bool(f) for _, f in lic) / max(1, len(lic))
     w(f"\nrogues: {len(rogues)}; judged rogue {100 * detected:.1f} % (target ≥ 95 %), rogue or suspicious "
       f"{100 * flagged:.1f} % (target 100 %)\n")
+    n_unheard = sum(unheard.values())
+    if n_unheard:
+        w(f"not received at all (not in the rates above): {n_unheard} generated rogue(s) "
+          f"({', '.join(f'{n} {k}' for k, n in sorted(unheard.items()))}): {CAPTURE_DB:g} dB or more under the "
+          f"co-channel licensee at the node, which then demodulates only the licensee; counted as misses, "
+          f"judged rogue {100 * sum(k == ROGUE for k, _ in rogues) / (len(rogues) + n_unheard):.1f} %\n")
     w(f"licensed: {len(lic)}; judged rogue {lic_rogue} (target 0), suspicious {100 * lic_susp:.2f} % (target ≤ 1 %)\n")
     w(f"baseline (any rule fired = rogue): false alarms {100 * base_fa:.2f} % of licensed transmitters, "
       f"{base_fa / max(lic_susp + lic_rogue / max(1, len(lic)), 1e-9):.0f}× the weighted verdict's "
@@ -411,7 +455,7 @@ def report(rows, out=sys.stdout) -> dict:
     on_lic = collections.Counter(r for _, f in lic for r in f)
     for rule in sorted(set(on_rogue) | set(on_lic), key=lambda r: -on_rogue[r]):
         w(f"  {rule:32} {on_rogue[rule]:5d} {on_lic[rule]:5d}\n")
-    return {"detected": detected, "flagged": flagged, "licensed_rogue": lic_rogue, "licensed_suspicious": lic_susp,
+    return {"detected": detected, "flagged": flagged, "unheard": n_unheard, "licensed_rogue": lic_rogue, "licensed_suspicious": lic_susp,
             "baseline_false_alarm": base_fa, "figures": figures}
 
 

@@ -21,12 +21,28 @@ class PositionFix:
 
 
 @dataclass(frozen=True)
+class HeardAs:
+    """One earlier decode of an FM channel, by this node or another: the traits that tell two
+    transmitters on one channel apart whatever node measured them (no level, no node clock)."""
+
+    #: RDS PI decoded, None when no RDS decoded.
+    pi: str | None
+    #: Stereo pilot present.
+    stereo: bool | None
+    snr_db: float | None
+    #: Pilot frequency − 19 kHz minus the median of the licensed stations that node heard in the same
+    #: scan (its clock error removed), None when not stereo or not calibrated.
+    pilot_offset_hz: float | None = None
+
+
+@dataclass(frozen=True)
 class TargetHistory:
     """Earlier observations of one channel (GSM ARFCN or FM frequency), kept by whoever stores them.
 
     Times are Unix seconds; positions are the transmitter's position fixes in time order; identities are
     (mcc, mnc, lac, cell_id) seen on the ARFCN; hours are local hours of day (0–23) when the channel
-    was heard on air and when a node was listening to it at all.
+    was heard on air and when a node was listening to it at all; ``heard_as`` the FM channel's
+    earlier decodes, by any node.
     """
 
     first_seen: float | None = None
@@ -37,6 +53,8 @@ class TargetHistory:
     identities: tuple[tuple[str, str, int, int], ...] = ()
     on_air_hours: tuple[int, ...] = ()
     listened_hours: tuple[int, ...] = ()
+    #: FM: how the channel was heard by every node over the history (this decode may be among them).
+    heard_as: tuple[HeardAs, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -22,5 +22,5 @@ def _check(station, ctx, th):
 
 
 RULE = Rule(id="fm.pilot_offset", kind="fm", weight=30, check=_check,
-            thresholds={"tolerance_hz": 2.0, "uncalibrated_margin_hz": 1.5, "min_peers": 2},
+            thresholds={"tolerance_hz": 2.0, "uncalibrated_margin_hz": 1.5, "min_peers": 3},
             template="{station}: stereo pilot {dev:+.1f} Hz from {basis} (tolerance ±{tol:g} Hz): not a licensed exciter")

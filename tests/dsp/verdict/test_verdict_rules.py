@@ -9,9 +9,10 @@ import pytest
 
 from dsp.fm.station import Spurious
 from dsp.gsm.cell import Bsic
-from dsp.verdict import ALL_RULES, FM_RULES, GSM_RULES, PositionFix, TargetHistory, judge
+from dsp.verdict import (ALL_RULES, FM_RULES, GSM_RULES, HeardAs, PositionFix, TargetHistory, judge,
+                         parse_fm_register)
 from dsp.verdict.rules.base import Abstain, Fired
-from verdict_worlds import NOW, fm_world, gsm_world, rds, received_dbfs
+from verdict_worlds import FM_REGISTER, NOW, fm_world, gsm_world, rds, received_dbfs
 
 
 def _copy_on(arfcn):
@@ -22,6 +23,12 @@ def _copy_on(arfcn):
 
 
 HIST = ("gsm", 90)
+FM_HIST = ("fm", 98700)
+
+
+def _heard(*heard):
+    """History of the target's channel (98.7 MHz): earlier decodes by this or other nodes."""
+    return {FM_HIST: TargetHistory(heard_as=heard)}
 
 # rule id → (firing case, licensed twin, words the reason must contain)
 CASES = {
@@ -70,7 +77,7 @@ CASES = {
                           ["8.0 %", "110 kHz"]),
     "fm.occupied_bandwidth": (lambda: fm_world({"occupied_bw_hz": 320e3}), fm_world, ["320 kHz", "280 kHz", "stereo"]),
     "fm.pilot_offset": (lambda: fm_world({"pilot_freq_error_hz": 6.0}), fm_world,
-                        ["+5.5 Hz", "median of 2 licensed stations"]),
+                        ["+5.5 Hz", "median of 3 licensed stations"]),
     "fm.power_above_prediction": (lambda: fm_world({"power_dbfs": fm_world()[0].power_dbfs + 30}), fm_world,
                                   ["28 dB stronger", "China National Radio 1", "10 km away"]),
     "fm.looped_audio": (lambda: fm_world({"loop_period_s": 45.0, "loop_confidence": 0.95}), fm_world,
@@ -86,6 +93,11 @@ CASES = {
         lambda: fm_world(history={("fm", 98700): TargetHistory(on_air_hours=tuple(range(24)), listened_hours=tuple(range(24)))}),
         ["only at night", "23h", "16 daytime hours"]),
     "fm.off_raster": (lambda: fm_world({"freq_hz": 98.735e6, "freq_offset_hz": 35e3}), fm_world, ["+34.6 kHz"]),
+    "fm.fingerprint_changes": (
+        lambda: fm_world({"rds": rds("BEEF", "BEST MED"), "stereo": False, "pilot_freq_error_hz": None},
+                         history=_heard(HeardAs("13A1", True, 38.0, -0.05), HeardAs("13A1", True, 44.0, -0.1))),
+        lambda: fm_world(history=_heard(HeardAs("13A1", True, 38.0, -0.05), HeardAs("13A1", True, 44.0, -0.1))),
+        ["PI BEEF, in mono", "2 earlier clear decodes", "PI 13A1; in stereo", "two transmitters"]),
 }
 
 
@@ -157,9 +169,13 @@ def test_distant_licensee_heard_beyond_its_area_is_told_apart_by_level():
     level = received_dbfs(70.0, (35.0, 117.0), 105.7e6)  # 10 kW ERP from the licensee's site, 591 km off
     rule = ALL_RULES["fm.unlicensed_carrier"]
     assert rule.evaluate(*fm_world({**far, "power_dbfs": level + 3})) is None
-    loud = rule.evaluate(*fm_world({**far, "power_dbfs": level + 40}))
-    assert isinstance(loud, Fired) and "received 39 dB above" in loud.evidence["elsewhere"]
-    assert loud.scale == rule.thresholds["loud_same_pi_scale"]  # it sends the licensee's PI: less sure
+    loud = rule.evaluate(*fm_world({**far, "power_dbfs": level + 30}))
+    assert isinstance(loud, Fired) and "received 29 dB above" in loud.evidence["elsewhere"]
+    assert "free-space" not in loud.evidence["elsewhere"]  # 591 km: free space is 28 dB above exponent 3
+    assert loud.scale == rule.thresholds["loud_same_pi_scale"]  # it sends the licensee's PI: ducting? less sure
+    louder = rule.evaluate(*fm_world({**far, "power_dbfs": level + 45}))
+    assert "16 dB above even free-space propagation" in louder.evidence["elsewhere"]
+    assert louder.scale == 1  # no propagation delivers more than free space: not that licensee, whatever its PI
     other_pi = rule.evaluate(*fm_world({**far, "rds": rds("BEEF", "PIRATE"), "power_dbfs": level + 40}))
     assert isinstance(other_pi, Fired) and other_pi.scale == 1
     target, ctx = fm_world({**far, "power_dbfs": level})
@@ -185,3 +201,33 @@ def test_wide_overlapping_fixes_are_one_place_not_a_journey():
     assert moving.id not in [r.rule for r in judge(cell, ctx, GSM_RULES).reasons]
     cell, ctx = gsm_world(history={HIST: TargetHistory(positions=tight)})
     assert moving.id in [r.rule for r in judge(cell, ctx, GSM_RULES).reasons]
+
+
+def test_fingerprint_needs_clear_decodes_and_tells_pilots_apart():
+    rule = ALL_RULES["fm.fingerprint_changes"]
+    licensee = (HeardAs("13A1", True, 38.0, -0.05), HeardAs("13A1", True, 44.0, -0.1))
+    # The licensee's PI and stereo copied, but another exciter: its pilot is off the licensee's by 2.5 Hz
+    # once each node's clock is removed (this node: median 0.5 Hz of the other licensed stations).
+    copy = rule.evaluate(*fm_world({"pilot_freq_error_hz": 2.9}, history=_heard(*licensee)))
+    assert isinstance(copy, Fired) and copy.scale == 1 and "pilot +2.40 Hz" in copy.evidence["now"]
+    assert rule.evaluate(*fm_world({"pilot_freq_error_hz": 0.9}, history=_heard(*licensee))) is None
+    # Weak earlier decodes (RDS and pilot may fail there) are no evidence; neither is a weak decode now.
+    weak = (HeardAs(None, False, 12.0), HeardAs(None, False, 9.0))
+    assert isinstance(rule.evaluate(*fm_world(history=_heard(*weak))), Abstain)
+    assert isinstance(rule.evaluate(*fm_world({"snr_db": 14.0, "rds": None}, history=_heard(*licensee))), Abstain)
+    # Mono now where the channel was stereo, all else alike: the softer trait.
+    mono = rule.evaluate(*fm_world({"stereo": False, "pilot_freq_error_hz": None}, history=_heard(*licensee)))
+    assert isinstance(mono, Fired) and mono.scale == rule.thresholds["mode_only_scale"]
+
+
+def test_fingerprint_ignores_a_distant_licensee_of_the_channel_ducting_in():
+    """105.7 MHz is licensed 591 km away (PI 2222); a register with the channel licensed here too
+    (PI 13A5): the two licensees' PIs on one channel are two licensed stations, not a pirate."""
+    register = parse_fm_register(FM_REGISTER + "105700000,13A5,LOCAL,Local 105.7,31.2400,121.4800,1000,GD-005,20000\n",
+                                 "fm-licences.csv")
+    here = {"freq_hz": 105.7e6 + 200, "channel_hz": 105.7e6, "rds": rds("13A5", "LOCAL")}
+    history = {("fm", 105700): TargetHistory(heard_as=(HeardAs("2222", True, 30.0), HeardAs("13A5", True, 40.0)))}
+    assert ALL_RULES["fm.fingerprint_changes"].evaluate(*fm_world(here, fm_register=register, history=history)) is None
+    history = {("fm", 105700): TargetHistory(heard_as=(HeardAs("BEEF", True, 30.0), HeardAs("13A5", True, 40.0)))}
+    assert isinstance(ALL_RULES["fm.fingerprint_changes"].evaluate(*fm_world(here, fm_register=register, history=history)),
+                      Fired)

@@ -34,6 +34,7 @@ FM_REGISTER = """freq_hz,pi,ps,name,lat,lon,erp_w,licence_id,service_radius_m
 98700000,13A1,CNR 1,China National Radio 1,31.3200,121.4700,10000,GD-001,60000
 101700000,13A2,SHRADIO,Shanghai Radio,31.2000,121.5500,10000,GD-002,60000
 103700000,13A3,MUSIC,Music Radio,31.1500,121.4000,5000,GD-003,50000
+106100000,13A4,TRAFFIC,Traffic Radio,31.3000,121.5800,3000,GD-004,40000
 105700000,2222,FARAWAY,Distant Station,35.0000,117.0000,10000,GD-404,60000
 """
 
@@ -100,7 +101,7 @@ def station(freq_hz: float, power_dbfs: float, rds_result, **changes) -> FmStati
 
 def _licensed_stations(register) -> list[FmStation]:
     out = []
-    for lic, jitter, err in zip(register.licences[:3], (-1.0, 1.5, 0.5), (0.4, 0.6, 0.3)):
+    for lic, jitter, err in zip(register.licences[:4], (-1.0, 1.5, 0.5, 1.0), (0.4, 0.6, 0.3, 0.5)):
         offset = 300.0 + 100 * jitter  # the node's own tuning error, shared by all
         out.append(station(lic.freq_hz + offset, received_dbfs(10 * math.log10(lic.erp_w * 1e3),
                                                                (lic.lat, lic.lon), lic.freq_hz) + jitter,

@@ -1,0 +1,66 @@
+"""fm.fingerprint_changes — the channel was heard, by this node at other times or by other nodes,
+with another RDS PI (IEC 62106 §6.1.5.1), RDS where there is none now, another stereo mode, or a
+pilot off by more than one exciter drifts (BS.450 §3 pilot, each node's clock removed): two
+transmitters share the channel. Only decodes strong enough for RDS and pilot to be reliable count,
+and two PIs both licensed on the channel are the distant licensee ducting in, not a pirate."""
+
+from dsp.verdict.baseline import deviation_from_peers, licensed_stations
+from dsp.verdict.context import history_key_fm
+from dsp.verdict.fields import field_of, rds_pi
+from dsp.verdict.rules.base import Abstain, Fired, Rule
+
+
+def _pi_text(pi):
+    return "no RDS" if pi is None else f"PI {pi}"
+
+
+def _pilot_offset(station, ctx, min_peers):
+    """This decode's pilot − 19 kHz with the node's clock error removed (as ``HeardAs`` holds it)."""
+    err = field_of(station, "pilot_freq_error_hz")
+    if err is None or not field_of(station, "stereo"):
+        return None
+    found = deviation_from_peers(err, licensed_stations(ctx, exclude=station),
+                                 lambda s: field_of(s, "pilot_freq_error_hz"), min_peers)
+    return None if found is None else found[0]
+
+
+def _check(station, ctx, th):
+    freq = field_of(station, "freq_hz")
+    hist = ctx.history.get(history_key_fm(freq))
+    if hist is None or not hist.heard_as:
+        return Abstain("no earlier decodes of this channel")
+    snr = field_of(station, "snr_db")
+    if snr is None or snr < th["min_snr_db"]:
+        return Abstain(f"SNR under {th['min_snr_db']:g} dB: RDS and pilot may simply not decode")
+    clear = [h for h in hist.heard_as if h.snr_db is not None and h.snr_db >= th["min_snr_db"]]
+    if not clear:
+        return Abstain(f"no earlier decode of this channel at {th['min_snr_db']:g} dB SNR or more")
+    licensed_pis = ({lic.pi for lic in ctx.fm_register.on_channel(freq, th["channel_tolerance_hz"]) if lic.pi}
+                    if ctx.fm_register is not None else set())
+    pi = rds_pi(station)
+    other_pis = sorted({h.pi for h in clear if h.pi != pi and not (h.pi in licensed_pis and pi in licensed_pis)},
+                       key=lambda p: (p is None, p or ""))
+    stereo = field_of(station, "stereo")
+    other_mode = stereo is not None and any(h.stereo is not None and h.stereo != stereo for h in clear)
+    pilot = _pilot_offset(station, ctx, th["min_peers"])
+    other_pilots = sorted({round(h.pilot_offset_hz, 1) for h in clear if pilot is not None and h.pilot_offset_hz
+                           is not None and abs(h.pilot_offset_hz - pilot) > th["pilot_match_hz"]})
+    if not (other_pis or other_mode or other_pilots):
+        return None
+    now = [_pi_text(pi), "in " + ("stereo" if stereo else "mono")]
+    then = [_pi_text(p) for p in other_pis] + (["in " + ("mono" if stereo else "stereo")] if other_mode else [])
+    if other_pilots:
+        now.append(f"pilot {pilot:+.2f} Hz")
+        then.append("pilot " + ", ".join(f"{p:+.1f}" for p in other_pilots) + " Hz")
+    # A stereo mode alone is the softer trait: a station may switch a programme to mono.
+    return Fired({"now": ", ".join(now), "then": "; ".join(then), "n": len(clear)},
+                 scale=1.0 if other_pis or other_pilots else th["mode_only_scale"])
+
+
+# Pilots: the meter resolves millihertz and licensed exciters hold ~0.1 Hz, so two clock-corrected
+# decodes of one exciter agree well within 1 Hz.
+RULE = Rule(id="fm.fingerprint_changes", kind="fm", weight=40, check=_check,
+            thresholds={"min_snr_db": 20, "channel_tolerance_hz": 25e3, "mode_only_scale": 0.75,
+                        "pilot_match_hz": 1.0, "min_peers": 3},
+            template="{station} is heard with {now}, but {n} earlier clear decodes of this channel (this or "
+                     "other nodes) heard {then}: two transmitters share it")
