@@ -32,6 +32,10 @@ RESCALE_ROUNDS = 4
 MIN_DOF_RESCALE = 8
 #: Places needed before the outlier test's scale is the robust (median) one.
 ROBUST_MIN_SITES = 20
+#: The searched margin grows by this factor, up to this limit (m), while the region reaches its edge:
+#: beyond ~20 km a few-km network hears every direction alike (the region is then reported open).
+SEARCH_GROWTH = 2.0
+MAX_SEARCH_MARGIN_M = 16_000.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,7 +66,8 @@ def solve(readings: Readings, *, noise: NoiseModel = NoiseModel(), prior: Expone
 
     ``node_gain_db`` (from :func:`locator.pathloss.calibrate`) is subtracted from each node's powers;
     ``prior`` and ``power_prior`` default to the band's exponent and EIRP priors; the search covers the readings' extent plus
-    ``search_margin_m`` on every side.
+    ``search_margin_m`` on every side, widened (×SEARCH_GROWTH, up to MAX_SEARCH_MARGIN_M) while the 95 % region
+    reaches the edge of the searched area.
     """
     if not isinstance(readings, Readings):
         raise LocatorError(f"readings: expected locator.readings.Readings, got {type(readings).__name__}")
@@ -71,6 +76,8 @@ def solve(readings: Readings, *, noise: NoiseModel = NoiseModel(), prior: Expone
                            "at least 3 from distinct positions are needed")
     if not 0.5 <= level < 1.0:
         raise LocatorError(f"level: expected 0.5..1, got {level}")
+    if not search_margin_m > 0:
+        raise LocatorError(f"search_margin_m: expected a positive distance (m), got {search_margin_m}")
     freq = float(np.median(readings.freq_hz))
     prior = prior or prior_for(freq)
     p0_prior = (power_prior or power_prior_for(freq)).p0_at(freq)
@@ -79,9 +86,24 @@ def solve(readings: Readings, *, noise: NoiseModel = NoiseModel(), prior: Expone
     power = readings.power_dbm
     if node_gain_db:
         power = power - np.array([node_gain_db.get(str(n), 0.0) for n in readings.node_id])
+    # A strong emitter far outside the sensors (a licensed FM tower beyond a ring of stations) leaves
+    # the likelihood high at the edge of the searched area: search again, wider, so the region is not
+    # cut by the grid; past MAX_SEARCH_MARGIN_M the region is reported open (region_bounded False).
+    margin = search_margin_m
+    while True:
+        sol = _solve_within(readings, frame, x, y, power, noise, prior, p0_prior, margin, level)
+        if sol.region.bounded or margin >= MAX_SEARCH_MARGIN_M:
+            return sol
+        margin = min(SEARCH_GROWTH * margin, MAX_SEARCH_MARGIN_M)
+
+
+def _solve_within(readings: Readings, frame: LocalFrame, x: np.ndarray, y: np.ndarray, power: np.ndarray,
+                  noise: NoiseModel, prior: ExponentPrior, p0_prior: tuple[float, float], margin: float,
+                  level: float) -> Solution:
+    """:func:`solve` over the readings' extent plus ``margin`` on every side."""
     sites = aggregate(x, y, power, readings.censored, noise)
-    search = Box(sites.x.min() - search_margin_m, sites.x.max() + search_margin_m,
-                 sites.y.min() - search_margin_m, sites.y.max() + search_margin_m)
+    search = Box(sites.x.min() - margin, sites.x.max() + margin,
+                 sites.y.min() - margin, sites.y.max() + margin)
     theta, q_min = _global_fit(Likelihood.build(sites, noise, prior, p0_prior), search)
     # Second pass: finer sites near the first estimate (and the global search again, on them).
     sites = aggregate(x, y, power, readings.censored, noise, focus=(theta[0], theta[1]))
