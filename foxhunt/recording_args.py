@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import re
+from typing import TYPE_CHECKING
 
-from sensors.recording import DATATYPES, Recording, open_recording
+if TYPE_CHECKING:
+    from sensors.recording import Recording
 
 _SUFFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9}
 
@@ -24,11 +26,22 @@ def add_recording_args(parser: argparse.ArgumentParser) -> None:
     raw = parser.add_argument_group("raw files (no SigMF metadata)")
     raw.add_argument("--rate", type=hertz, metavar="HZ", help="sample rate, e.g. 2.4e6")
     raw.add_argument("--freq", type=hertz, metavar="HZ", help="centre frequency, e.g. 941e6")
-    raw.add_argument("--format", dest="fmt", metavar="TYPE",
-                     help=f"sample format: {', '.join(DATATYPES)} (or cf32, ci16)")
+    fmt = raw.add_argument("--format", dest="fmt", metavar="TYPE",
+                           help="sample format: %(datatypes)s (or cf32, ci16)")
+    fmt.datatypes = _Datatypes()
+
+
+class _Datatypes:
+    """The sample formats :mod:`sensors.recording` reads, looked up when help is shown: every command
+    adds these arguments, and that module loads numpy and sigmf, which ``foxhunt --help`` need not."""
+
+    def __str__(self) -> str:
+        from sensors.recording import DATATYPES
+        return ", ".join(DATATYPES)
 
 
 def open_from_args(args: argparse.Namespace) -> Recording:
+    from sensors.recording import open_recording
     return open_recording(args.recording, rate=args.rate, freq=args.freq, fmt=args.fmt)
 
 

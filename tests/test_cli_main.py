@@ -29,6 +29,17 @@ def test_help_and_version():
     assert r.returncode == 0 and r.stdout.strip() == f"foxhunt {__version__}"
 
 
+@pytest.mark.parametrize("argv", [("--help",), ("info",), ("user", "add", "ana", "--role", "boss"),
+                                  ("decode", "gsm", "--help")])
+def test_help_and_argument_errors_load_no_heavy_library(argv):
+    """The parser alone loads no DSP, database or web library: help and usage errors are instant."""
+    heavy = ("scipy", "sqlalchemy", "flask", "numba")
+    code = ("import sys\nfrom foxhunt.cli import main\ntry:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+            f"print('loaded:', *[m for m in {heavy!r} if m in sys.modules], file=sys.stderr)")
+    r = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120)
+    assert r.stderr.splitlines()[-1] == "loaded:", r.stderr
+
+
 def test_info_on_bundled_recording(capsys):
     base = recordings.path("calibration_tone_947M_cu8")
     assert main(["info", str(base), "--json"]) == 0

@@ -9,10 +9,9 @@ from __future__ import annotations
 from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, MetaData, String, Table,
                         Text)
 
-metadata = MetaData()
+from webmap.roles import ROLES  # noqa: F401 (re-exported: the users table's roles)
 
-#: Roles, from the least to the most trusted. ``liaison`` (public security) only reads.
-ROLES = ("liaison", "field", "coordinator", "admin")
+metadata = MetaData()
 
 nodes = Table(
     "nodes", metadata,

@@ -14,16 +14,17 @@ import sys
 import unicodedata
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import recordings
 from dsp.bands import BANDS
-from dsp.fm.analyse import AnalysisOptions
 from dsp.errors import DspError
-from dsp.verdict import (FM_RULES, GSM_RULES, Verdict, VerdictContext, judge, parse_allocations,
-                         parse_cell_register, parse_fm_register)
 from foxhunt.commands.decode_fm import analyse_recording, to_json
 from foxhunt.commands.decode_gsm import cell_json, decode_recording
 from foxhunt.recording_args import add_recording_args, open_from_args, recording_json
+
+if TYPE_CHECKING:
+    from dsp.verdict import Verdict
 
 DEFAULT_ALLOCATIONS = Path(recordings.__file__).resolve().parent / "allocations_gsm.csv"
 
@@ -86,6 +87,8 @@ def _node(args, rec) -> tuple[float, float] | None:
 
 
 def run_gsm(args: argparse.Namespace) -> int:
+    from dsp.verdict import GSM_RULES, VerdictContext, judge, parse_allocations, parse_cell_register
+
     register = parse_cell_register(read_text(args.register, "--register"), args.register.name)
     allocations = parse_allocations(read_text(args.allocations, "--allocations"), args.allocations.name)
     country = args.country
@@ -105,6 +108,9 @@ def run_gsm(args: argparse.Namespace) -> int:
 
 
 def run_fm(args: argparse.Namespace) -> int:
+    from dsp.fm.analyse import AnalysisOptions
+    from dsp.verdict import FM_RULES, VerdictContext, judge, parse_fm_register
+
     register = parse_fm_register(read_text(args.register, "--register"), args.register.name)
     rec = open_from_args(args)
     info = rec.info

@@ -9,11 +9,14 @@ import os
 import tempfile
 import wave
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dsp.bands import BANDS
-from dsp.fm.analyse import AnalysisOptions, FmAnalysis, StationAudio, analyse
 from foxhunt.recording_args import add_recording_args, open_from_args, recording_json
-from sensors.recording import Recording
+
+if TYPE_CHECKING:
+    from dsp.fm.analyse import AnalysisOptions, FmAnalysis, StationAudio
+    from sensors.recording import Recording
 
 
 def register_mode(modes: argparse._SubParsersAction) -> None:
@@ -48,11 +51,15 @@ def _positive(text: str) -> float:
 
 def analyse_recording(rec: Recording, opts: AnalysisOptions) -> FmAnalysis:
     """Every FM station and spurious emission in ``rec``, streamed from disk (``check fm`` reuses it)."""
+    from dsp.fm.analyse import analyse
+
     info = rec.info
     return analyse(rec.read, info.n_samples, info.sample_rate, info.center_freq, opts)
 
 
 def run(args: argparse.Namespace) -> int:
+    from dsp.fm.analyse import AnalysisOptions
+
     rec = open_from_args(args)
     opts = AnalysisOptions(deemphasis_us=args.deemphasis, audio_seconds=args.audio_seconds,
                            decode_rds=not args.no_rds, raster_band=BANDS[args.raster])

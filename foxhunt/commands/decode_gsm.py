@@ -12,14 +12,17 @@ import json
 import socket
 import sys
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from dsp.gsm import gsmtap
-from dsp.gsm.cell import GsmCell
-from dsp.gsm.receiver import BlockCallback, CarrierDecode, decode_cells
-from dsp.gsm.xcch import XcchResult
 from foxhunt.recording_args import add_recording_args, open_from_args, recording_json
 from sensors.errors import SensorError
-from sensors.recording import Recording
+
+if TYPE_CHECKING:
+    from dsp.gsm.cell import GsmCell
+    from dsp.gsm.receiver import BlockCallback, CarrierDecode
+    from dsp.gsm.xcch import XcchResult
+    from sensors.recording import Recording
 
 GSMTAP_PORT = gsmtap.GSMTAP_PORT
 BLOCK_SAMPLES = 1 << 20
@@ -54,6 +57,8 @@ def decode_recording(rec: Recording, on_block: BlockCallback | None = None,
     ``on_block(arfcn, fn, result)`` sees every decoded block as it comes; a carrier on no GSM
     ARFCN (a wrong centre frequency, most likely) goes to ``on_skip`` instead of the result.
     """
+    from dsp.gsm.receiver import decode_cells
+
     info = rec.info
     cells, off_band = decode_cells(lambda: rec.blocks(BLOCK_SAMPLES), info.sample_rate, info.center_freq,
                                    on_block)

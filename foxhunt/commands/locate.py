@@ -9,11 +9,7 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from foxhunt.readings_csv import read_readings
 from locator.errors import LocatorError
-from locator.estimate import solve
-from locator.readings import group_by_target
-from locator.tracking import motion_test, track
 
 #: A moving target is reported where its last window of this length puts it.
 WINDOW_S = 120.0
@@ -31,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from foxhunt.readings_csv import read_readings
+    from locator.readings import group_by_target
+
     path = Path(args.readings)
     groups = group_by_target(read_readings(path))
     fixes, docs = [], []
@@ -60,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
 def _locate(readings):
     """The Fix and its JSON. A target whose static fit is rejected (it moved) is reported where its
     last WINDOW_S of readings put it, with the Kalman track of sliding windows as ``track``."""
+    from locator.estimate import solve
+    from locator.tracking import motion_test, track
+
     if not motion_test(readings).moving:
         fix = solve(readings).fix
         return fix, fix.to_json()

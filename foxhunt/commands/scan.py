@@ -12,9 +12,6 @@ import json
 import sys
 
 from foxhunt.recording_args import hertz
-from sensors.plan import plan_band
-from sensors.scan import merge, sweep
-from sensors.source import open_source
 
 BANDS = {"gsm": "gsm900", "dcs": "dcs1800", "fm": "fm", "air": "air"}
 
@@ -48,6 +45,9 @@ def _gain(text: str) -> float | None:
 
 def run(args: argparse.Namespace) -> int:
     from sensors.gps import open_gps
+    from sensors.plan import plan_band
+    from sensors.scan import merge, sweep
+    from sensors.source import open_source
 
     band = BANDS[args.band]
     gps = open_gps(args.gps)

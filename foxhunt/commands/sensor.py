@@ -6,8 +6,6 @@ import argparse
 import logging
 import signal
 
-from sensors.node import Node, load_config
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sensor", help="run a sensor node: scan, decode, spool and upload observations",
@@ -19,6 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sensors.node import Node, load_config
+
     # The node's minute health line is INFO: show it even without -v.
     logging.getLogger("foxhunt.sensor").setLevel(logging.INFO)
     node = Node(load_config(args.config))

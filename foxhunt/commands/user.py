@@ -8,7 +8,7 @@ import json
 import sys
 
 from foxhunt.commands.serve import add_store_args, with_store
-from webmap.schema import ROLES
+from webmap.roles import ROLES
 
 
 def register(sub) -> None:
