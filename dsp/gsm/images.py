@@ -1,18 +1,19 @@
-"""CarrierDecode carriers that are copies of a stronger one, not transmitters — 3GPP TS 45.010 §5.1 (one
-frequency source, 0.05 ppm, per BTS), §5.4–5.5 (frame timing).
+"""Decoded carriers that are copies of a stronger one, not transmitters — 3GPP TS 45.010 §5.1 (a BTS's
+one frequency source, 0.05 ppm, clocks all its carriers).
 
-A carrier driven into the ADC's clipping (a blaster next to the antenna, an 8-bit RTL-SDR) is
-mixed with itself: e^{jmφ} for m = −3, 5, −7, … steps ±π/2 per symbol like e^{jφ} (m ≡ 1 mod 4),
-so it decodes to the same bits, and its FCCH lands at m·(f + 67.7 kHz) − 67.7 kHz — usually
-on another ARFCN, often an adjacent one. It carries the strong cell's BSIC and frame number with
-its very frame timing, but it is no GSM transmitter:
+A carrier driving the ADC into clipping (a blaster beside the antenna, an 8-bit RTL-SDR) is mixed
+with itself: e^{jmφ} for m = −3, 5, −7, … steps ±π/2 per symbol as e^{jφ} does (m ≡ 1 mod 4), so
+it decodes to the same bits. Its FCCH tone lands at m·(f + 67.7 kHz), f the carrier's offset from
+the capture centre, so the receiver sees a carrier 67.7 kHz below that — usually on another
+ARFCN, often an adjacent one, with the strong cell's BSIC, frame numbers and frame timing. It is
+no transmitter:
 
-- its carrier is off the raster the capture's other carriers share (a BTS holds 0.05 ppm, so
-  every real carrier of one capture is off its ARFCN by the receiver's own error), or
+- its carrier is off the raster the strong one sets (a BTS holds 0.05 ppm, so a real carrier
+  keeping the strong one's frame clock is off its ARFCN by what the strong one is), or
 - it is so much weaker (≥ LEAK_DB) that it is the strong one's leak, whatever its frequency.
 
 A second transmitter with the same BSIC (a clone) on its own frame clock is kept; so is one
-synchronised to the strong cell, on the raster and within LEAK_DB of it.
+keeping the strong cell's frame clock, on its raster and within LEAK_DB of it.
 """
 
 from __future__ import annotations
@@ -30,17 +31,18 @@ if TYPE_CHECKING:
 
 FRAME_S = 1250 / SYMBOL_RATE
 #: "The same frame timing": within one timeslot (156.25 symbols). A copy's timing is the strong
-#: carrier's to within the equaliser's timing search; an unrelated cell with the same BSIC shares
-#: the FN and this timing by chance once in ~10¹⁰.
+#: carrier's to within the equaliser's timing search (a few µs); an unrelated cell with the same
+#: BSIC shares the FN and this timing by chance about once in 10⁹.
 SAME_TIMING_S = 156.25 / SYMBOL_RATE
 #: How far a real carrier's offset may be from the strong one's: a BTS holds 0.05 ppm, a
 #: transmitter keeping another's frame clock locks to its carrier as a phone does (0.1 ppm,
 #: TS 45.010 §6.1), and the estimates err by tens of Hz. A clipping product is off by
-#: (m − 1)·(67.7 kHz + the receiver's error) modulo 200 kHz: tens of kHz, except within ±1 ppm/4
-#: of a few receiver errors (−17.7 kHz, +7.3 kHz on a centre on the raster) where it lands on it.
+#: (m − 1)·(67.7 kHz + the receiver's error) modulo 200 kHz: tens of kHz, except for receiver
+#: errors within ±RASTER_PPM/4 of −17.7 kHz (and, for m = −7, 9, of +7.3 kHz), centre on the raster.
 RASTER_PPM = 1.0
-#: A copy this much weaker is a leak whatever its frequency (the channel filter or the front end
-#: lets this much through; a transmitter meant to be heard is not 30 dB under a cell it imitates).
+#: A copy this much weaker is a leak whatever its frequency: what the channel filter or the front
+#: end lets through (a clipping product on the raster 33 dB down was measured); a clone keeping the
+#: cell's frame clock would be pointless so far under it.
 LEAK_DB = 30.0
 
 
