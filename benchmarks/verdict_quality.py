@@ -8,7 +8,7 @@ local operator and the FM stations licensed around it, all in the regulator's re
 - ``cloned_identity``  a catcher copying a licensed cell's identity (LAC, CI, often BSIC and neighbours);
 - ``neighbour_copier`` a catcher with a fresh CI in a real LAC that copies a real cell's neighbour list;
 - ``low_power_pirate`` an FM pirate (10–300 W, 0.5–5 km away) on a licensed channel: the local
-  licensee's (where it out-shouts it at the node) or one licensed far away;
+  licensee's or one licensed far away;
 - ``over_deviating_pirate`` an FM pirate on a channel nobody is licensed for here, over-deviating.
 
 What the generator assumes (all stated, none tuned to a rule):
@@ -27,7 +27,16 @@ that is not the registered one and 20 % scroll PS; deviation time over ±75 kHz 
 (median 0.1 %); 99 % OBW 185 ± 20 kHz; pilot ±0.15 Hz plus the node's clock error.
 Pirates — RDS absent 50 % / own PI 30 % / copied PI+PS 20 %; mono 40 %; exciter pilot error
 N(0, 3 Hz); 40 % over-deviate (100 % for the over-deviating kind); 15 % off raster (far-channel
-case); 50 % looped adverts; 10 % aviation-band spurious; when history exists, 60 % on air only at night.
+case); 50 % looped adverts; 10 % aviation-band spurious; when history exists, 60 % on air only at
+night — except on a local licensee's channel, which the licensee keeps on the air by day.
+Co-channel capture (pirate on the local licensee's channel): the node demodulates the stronger
+carrier. A pirate ``CAPTURE_DB`` (6 dB) or more under the licensee at the node leaves no trace in
+what the node measures: it is counted apart as "not received" (the licensee stays, judged as a
+licensed station), never in the detection rates; within ±6 dB the two garble and the pirate counts
+as observed, with its own features and the two carriers' summed level; above, the pirate's level.
+Channel history, when it exists: 2–8 earlier decodes of each transmitter by the network's nodes
+(SNR ±8 dB around this node's; RDS from 15 dB, pilot from 10 dB, pilot offset with each node's
+clock removed to 0.1 Hz); a local licensee's channel taken by a pirate holds the decodes of both.
 
 Run: ``python benchmarks/verdict_quality.py [--quick] [--n N] [--seed S]``. Prints detection per
 rogue kind, false alarms per licensed transmitter, the rules that fired, and the same figures for a
@@ -102,6 +111,8 @@ class Hood:
     fm_truth: list
     #: Rogues generated but not received by the node at all (kinds): physics, not a rule, hides them.
     fm_unheard: list
+    #: Whether the central station's history of the channels is known (else one scan alone).
+    with_history: bool
 
 
 class Simulator:
@@ -391,11 +402,11 @@ class Simulator:
         n_rogues = [int(rng.integers(0, 3)) for _ in range(2)]
         gsm_ctx, gsm_truth = self.gsm(mcc, node, exponent, node_ppm, with_history, n_rogues[0])
         fm_ctx, fm_truth, fm_unheard = self.fm(node, exponent, node_err, with_history, n_rogues[1])
-        return Hood(gsm_ctx, fm_ctx, gsm_truth, fm_truth, fm_unheard)
+        return Hood(gsm_ctx, fm_ctx, gsm_truth, fm_truth, fm_unheard, with_history)
 
 
 def evaluate(n: int, seed: int, explain: int = 0, out=sys.stdout):
-    """(truth kind, verdict class, fired rule ids) per transmitter; prints up to ``explain`` misjudged ones."""
+    """(truth kind, verdict class, fired rule ids, history known) per transmitter; prints up to ``explain`` misjudged ones."""
     sim = Simulator(np.random.default_rng(seed), np.random.default_rng([seed, 1]))
     rows = []
     for _ in range(n):
@@ -403,19 +414,19 @@ def evaluate(n: int, seed: int, explain: int = 0, out=sys.stdout):
         for ctx, truth, rules in ((hood.gsm_ctx, hood.gsm_truth, GSM_RULES), (hood.fm_ctx, hood.fm_truth, FM_RULES)):
             for target, kind in truth:
                 v = judge(target, ctx, rules)
-                rows.append((kind, v.klass, tuple(r.rule for r in v.reasons)))
+                rows.append((kind, v.klass, tuple(r.rule for r in v.reasons), hood.with_history))
                 if explain and (v.klass != LICENSED) == (kind == LICENSED) or explain and kind != LICENSED \
                         and v.klass != ROGUE:
                     explain -= 1
                     out.write(f"[{kind} judged {v.klass} {v.score}] {v.sentence()}\n")
-        rows += [(kind, UNHEARD, ()) for kind in hood.fm_unheard]
+        rows += [(kind, UNHEARD, (), hood.with_history) for kind in hood.fm_unheard]
     return rows
 
 
 def report(rows, out=sys.stdout) -> dict:
     by_kind = collections.defaultdict(list)
-    unheard = collections.Counter(kind for kind, klass, _ in rows if klass == UNHEARD)
-    for kind, klass, fired in rows:
+    unheard = collections.Counter(kind for kind, klass, _, _ in rows if klass == UNHEARD)
+    for kind, klass, fired, _ in rows:
         if klass != UNHEARD:
             by_kind[kind].append((klass, fired))
     w = out.write
@@ -438,6 +449,12 @@ def report(rows, out=sys.stdout) -> dict:
     base_fa = sum(bool(f) for _, f in lic) / max(1, len(lic))
     w(f"\nrogues: {len(rogues)}; judged rogue {100 * detected:.1f} % (target ≥ 95 %), rogue or suspicious "
       f"{100 * flagged:.1f} % (target 100 %)\n")
+    for known, what in ((True, "with the channel's history (the central station)"),
+                        (False, "from one scan alone (as `foxhunt check`)")):
+        part = [klass for kind, klass, _, h in rows if kind != LICENSED and klass != UNHEARD and h == known]
+        if part:
+            w(f"  {what}: {len(part)} rogues, judged rogue {100 * part.count(ROGUE) / len(part):.1f} %, "
+              f"rogue or suspicious {100 * (len(part) - part.count(LICENSED)) / len(part):.1f} %\n")
     n_unheard = sum(unheard.values())
     if n_unheard:
         w(f"not received at all (not in the rates above): {n_unheard} generated rogue(s) "
@@ -455,8 +472,8 @@ def report(rows, out=sys.stdout) -> dict:
     on_lic = collections.Counter(r for _, f in lic for r in f)
     for rule in sorted(set(on_rogue) | set(on_lic), key=lambda r: -on_rogue[r]):
         w(f"  {rule:32} {on_rogue[rule]:5d} {on_lic[rule]:5d}\n")
-    return {"detected": detected, "flagged": flagged, "unheard": n_unheard, "licensed_rogue": lic_rogue, "licensed_suspicious": lic_susp,
-            "baseline_false_alarm": base_fa, "figures": figures}
+    return {"detected": detected, "flagged": flagged, "unheard": n_unheard, "licensed_rogue": lic_rogue,
+            "licensed_suspicious": lic_susp, "baseline_false_alarm": base_fa, "figures": figures}
 
 
 def main(argv=None) -> int:

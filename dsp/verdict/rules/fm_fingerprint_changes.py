@@ -62,5 +62,5 @@ def _check(station, ctx, th):
 RULE = Rule(id="fm.fingerprint_changes", kind="fm", weight=40, check=_check,
             thresholds={"min_snr_db": 20, "channel_tolerance_hz": 25e3, "mode_only_scale": 0.75,
                         "pilot_match_hz": 1.0, "min_peers": 3},
-            template="{station} is heard with {now}, but {n} earlier clear decodes of this channel (this or "
+            template="{station} is heard with {now}, but {n} earlier clear decode(s) of this channel (this or "
                      "other nodes) heard {then}: two transmitters share it")

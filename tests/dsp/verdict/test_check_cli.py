@@ -77,3 +77,21 @@ def test_table_escapes_control_characters_of_decoded_text():
     from foxhunt.commands.check import printable
     assert printable('PS "\x1b[2JEVIL\x00" ok') == 'PS "\\x1b[2JEVIL\\x00" ok'
     assert printable("Café 98.7") == "Café 98.7"
+
+
+GSMSP = "gsm_gsmsp2007/GSMSP_20070204_robert_dbsrx_{}.cfile"
+
+
+@pytest.mark.parametrize("country,klass,rules", [(None, "suspicious", ["gsm.plmn_foreign", "gsm.identity_unregistered"]),
+                                                 ("272", "licensed", ["gsm.identity_unregistered"])])
+def test_check_real_gsmsp_capture_against_opencellid_as_the_readme_says(realdata, capsys, country, klass, rules):
+    """README "Verdicts on real data": the 2007 capture's one SI3 names an Irish cell; against the
+    German OpenCellID sample with the node assumed in Berlin it is suspicious, assumed in Ireland licensed."""
+    argv = ["gsm", str(realdata(GSMSP.format("953.6MHz_128"))), "--rate", "500000", "--freq", "953.6e6",
+            "--format", "cf32_le", "--register", str(realdata("cell_data/opencellid_test-cells.csv")),
+            "--at", "52.52,13.405", "--json"] + (["--country", country] if country else [])
+    code, out, err = _check(capsys, *argv)
+    assert code == 0, err
+    (cell,) = json.loads(out)["cells"]
+    assert (cell["arfcn"], cell["mcc"], cell["mnc"], cell["lac"], cell["cell_id"]) == (93, "272", "02", 15016, 15149)
+    assert cell["verdict"]["class"] == klass and [r["rule"] for r in cell["verdict"]["reasons"]] == rules

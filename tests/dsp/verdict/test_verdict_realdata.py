@@ -21,8 +21,8 @@ from dsp.fm.rds import decode_groups
 from dsp.fm.station import FmStation
 from dsp.gsm.cell import fingerprint
 from dsp.gsm.xcch import XcchResult
-from dsp.verdict import (FM_RULES, GSM_RULES, LICENSED, ROGUE, VerdictContext, judge, parse_cell_register,
-                         parse_fm_register, parse_opencellid)
+from dsp.verdict import (FM_RULES, GSM_RULES, LICENSED, ROGUE, HeardAs, TargetHistory, VerdictContext, history_key_fm,
+                         judge, parse_cell_register, parse_fm_register, parse_opencellid)
 from sensors.rdslog import read_rds_log
 from verdict_worlds import allocations
 
@@ -152,3 +152,16 @@ def test_pirate_on_a_licensed_channel_with_only_its_own_pi_is_a_weak_cue(rds_sce
     (reason,) = v.reasons
     assert reason.rule == "fm.rds_identity_mismatch" and "PI '3ABC'" in reason.text and "'D42A'" in reason.text
     assert v.klass == LICENSED  # a wrong PI alone: noted, never an alarm; level, pilot or loop must add to it
+
+
+def test_pirate_on_a_licensed_channel_heard_as_the_licensee_elsewhere_is_rogue(rds_scene):
+    """The same 3ABC log, with the channel's history holding the real 104.6 RTL decode (as another
+    node out of the pirate's reach would hear it). The logs carry no levels: both SNRs are assumed
+    30 dB, enough for RDS to be reliable."""
+    stations, ctx = rds_scene
+    rtl = stations["Germany/D42A_2018-11-01_14-17-16_DE_BER_RTL104_6.rds"]
+    pirate = dataclasses.replace(stations["Poland/3ABC_2019-05-04_22-36-23.spy"], snr_db=30.0)
+    history = {history_key_fm(pirate.freq_hz): TargetHistory(heard_as=(HeardAs(rtl.rds.pi, True, 30.0),))}
+    v = judge(pirate, dataclasses.replace(ctx, history=history), FM_RULES)
+    assert v.klass == ROGUE and [r.rule for r in v.reasons] == ["fm.fingerprint_changes", "fm.rds_identity_mismatch"]
+    assert "PI 3ABC" in v.reasons[0].text and "heard PI D42A" in v.reasons[0].text

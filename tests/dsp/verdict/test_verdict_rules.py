@@ -97,7 +97,7 @@ CASES = {
         lambda: fm_world({"rds": rds("BEEF", "BEST MED"), "stereo": False, "pilot_freq_error_hz": None},
                          history=_heard(HeardAs("13A1", True, 38.0, -0.05), HeardAs("13A1", True, 44.0, -0.1))),
         lambda: fm_world(history=_heard(HeardAs("13A1", True, 38.0, -0.05), HeardAs("13A1", True, 44.0, -0.1))),
-        ["PI BEEF, in mono", "2 earlier clear decodes", "PI 13A1; in stereo", "two transmitters"]),
+        ["PI BEEF, in mono", "2 earlier clear decode(s)", "PI 13A1; in stereo", "two transmitters"]),
 }
 
 
