@@ -1,6 +1,15 @@
-"""Verdicts on targets: the dsp.verdict rules run on a target's latest decode, with the context of
-the node that decoded it (where it stood, what else it heard in the same capture), the current
-licence registers and the target's own history (first/last seen, its fixes, identities on its ARFCN).
+"""Verdicts on targets: the dsp.verdict rules run on a target's most complete recent decode, with
+the context of the node that decoded it (where it stood, what else it heard in the same capture),
+the current licence registers and the target's own history (first/last seen, its fixes, identities
+on its ARFCN).
+
+Most complete, not latest: a GSM cell is read on short detection hops (FCCH/SCH: no identity, no
+system information) between the hops that decode its SI, and an FM station's RDS and measurements
+come and go with the level at the node. Judged on whichever decode came last, a rogue cell's
+verdict fell to "licensed" on every carrier-only decode (its identity rules abstaining) and rose
+again on the next full one. So the decode judged is, among those of the last ``RECENT_S``, the one
+with the most fields decoded (GSM: identity and SI contents; FM: RDS), then for FM the best SNR
+(deviation and bandwidth measured in noise read high), then the newest.
 
 Decodes arrive as wire JSON; they are rebuilt here into dsp's own records (GsmCell, FmStation).
 A field the node did not send is None, so the rules that need it abstain rather than guess.
@@ -23,6 +32,12 @@ from webmap.schema import fixes, observations, targets
 from webmap.store import Store
 
 _DECODE_KIND = {"gsm": "gsm_cell", "fm": "fm_station"}
+#: Decodes this much older than the target's newest one are not judged (the cell may have changed).
+RECENT_S = 600.0
+#: Decodes read to choose from (the newest), bounding the work per verdict.
+MAX_DECODES = 200
+_GSM_FIELDS = ("mcc", "mnc", "lac", "cell_id", "bsic", "neighbours", "cro_db", "t3212_decihours",
+               "rxlev_access_min", "cell_barred")
 _TUPLES = {"neighbours", "si_types", "cell_channels", "si_conflicts", "flags"}
 
 
@@ -86,16 +101,15 @@ class Judge:
         self.registers = RegisterCache()
 
     def evaluate(self, conn: Connection, target) -> Verdict | None:
-        """The verdict on the target's latest decode, or None when it has none (air, power only)."""
+        """The verdict on the target's most complete recent decode, or None when it has none (air,
+        power only)."""
         kind = _DECODE_KIND.get(target.kind)
         if kind is None:
             return None
-        latest = conn.execute(select(observations.c.node_id, observations.c.time, observations.c.raw)
-                              .where(observations.c.target_id == target.id, observations.c.kind == kind)
-                              .order_by(observations.c.time.desc()).limit(1)).first()
-        if latest is None:
+        chosen = best_decode(conn, target.id, kind)
+        if chosen is None:
             return None
-        obs = json.loads(latest.raw)
+        latest, obs = chosen
         # everything the same node decoded in the same capture: the rules compare the target with it
         scan = [json.loads(r.raw)["payload"] for r in conn.execute(
             select(observations.c.raw).where(and_(observations.c.node_id == latest.node_id,
@@ -147,3 +161,23 @@ class Judge:
         return TargetHistory(first_seen=target.first_seen_at, last_seen=target.last_seen_at,
                              positions=tuple(PositionFix(f.lat, f.lon, f.radius_95_m) for f in track if f.lat is not None),
                              identities=identities)
+
+
+def completeness(kind: str, payload: dict) -> tuple:
+    """How much a decode tells (larger is more), for choosing the decode to judge."""
+    if kind == "gsm_cell":
+        return (sum(payload.get(k) is not None for k in _GSM_FIELDS) + len(payload.get("si_types") or ()),)
+    rds = payload.get("rds") or {}
+    return (sum(rds.get(k) is not None for k in ("pi", "ps", "pty", "rt")), payload.get("snr_db") or -1e9)
+
+
+def best_decode(conn: Connection, target_id: int, kind: str):
+    """(row with node_id and time, decoded observation) of the most complete decode of the last
+    ``RECENT_S`` before the target's newest one, the newest among equals; None without decodes."""
+    rows = conn.execute(select(observations.c.node_id, observations.c.time, observations.c.raw)
+                        .where(observations.c.target_id == target_id, observations.c.kind == kind)
+                        .order_by(observations.c.time.desc()).limit(MAX_DECODES)).all()
+    if not rows:
+        return None
+    recent = [(r, json.loads(r.raw)) for r in rows if r.time >= rows[0].time - RECENT_S]
+    return max(recent, key=lambda ro: (*completeness(kind, ro[1]["payload"]), ro[0].time))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from locator.geodesy import destination, distance_bearing
 from webmap.grouping import channel_of
 from webmap.nodes import add_node
-from webmap.schema import fixes, observations, targets
+from webmap.schema import audit_log, fixes, observations, targets
 
 URL = "/api/v1/observations"
 T0 = 1795892645.0
@@ -186,3 +186,109 @@ def test_a_failing_locator_does_not_stop_the_worker(fleet, station):
         located = conn.execute(select(targets.c.key).join(fixes, fixes.c.target_id == targets.c.id)).scalars().all()
     assert located == [calls[1]] and len(calls) == 2
     assert 'outcome="locator_failed"} 1' in station.metrics.render({})
+
+
+def test_carrier_first_seen_without_identity_joins_its_cell_once_identified(fleet, station):
+    fleet.post("a", [_obs("gsm_cell", T0, 31.20, 121.45, _cell(62, 947.4e6, (3, 5), None)),
+                     _obs("power", T0, 31.20, 121.45, _power(947.4e6, -60.0, "gsm-947.4"))])
+    assert list(_targets(station)) == ["gsm:62:35"]
+    fleet.post("b", [_obs("gsm_cell", T0 + 10, 31.21, 121.45, _cell(62, 947.4e6, (3, 5)))])
+    fleet.post("a", [_obs("gsm_cell", T0 + 20, 31.20, 121.45, _cell(62, 947.4e6, (3, 5), None))])
+    station.relocator.run_once(settle=False)          # the worker merges the partial target
+    t = _targets(station)
+    assert list(t) == ["gsm:62:35:460-00-4361-20821"] and t["gsm:62:35:460-00-4361-20821"].n_observations == 4
+    with station.store.read() as conn:
+        kinds = {r.target_id for r in conn.execute(select(observations))}
+        log = conn.execute(select(audit_log.c.detail).where(audit_log.c.action == "target.merged")).scalars().all()
+    assert kinds == {t["gsm:62:35:460-00-4361-20821"].id}
+    assert len(log) == 1 and '"from": "gsm:62:35"' in log[0]
+
+
+def test_carrier_without_identity_on_a_shared_arfcn_and_bsic_goes_to_what_its_node_decoded(fleet, station):
+    fleet.post("a", [_obs("gsm_cell", T0, 31.20, 121.45, _cell(62, 947.4e6, (3, 5)))])
+    fleet.post("c", [_obs("gsm_cell", T0, 31.30, 121.55, _cell(62, 947.4e6, (3, 5), (460, 0, 9, 9)))])  # a clone
+    fleet.post("a", [_obs("gsm_cell", T0 + 30, 31.20, 121.45, _cell(62, 947.4e6, (3, 5), None))])
+    fleet.post("c", [_obs("gsm_cell", T0 + 30, 31.30, 121.55, _cell(62, 947.4e6, (3, 5), None))])
+    fleet.post("d", [_obs("gsm_cell", T0 + 30, 31.25, 121.50, _cell(62, 947.4e6, (3, 5), None))])  # heard both? unknown
+    station.relocator.run_once(settle=False)
+    t = _targets(station)
+    assert set(t) == {"gsm:62:35:460-00-4361-20821", "gsm:62:35:460-00-9-9", "gsm:62:35"}
+    station.relocator.run_once(settle=False)          # an ambiguous partial target is never merged
+    assert t["gsm:62:35:460-00-4361-20821"].n_observations == 2 and t["gsm:62:35:460-00-9-9"].n_observations == 2
+    assert _targets(station)["gsm:62:35"].n_observations == 1
+
+
+def _capture(arfcn, freq, bsic, dbfs, identity=(460, 1, 41018, 3342)):
+    return {**_cell(arfcn, freq, bsic, identity), "power_dbfs": dbfs}
+
+
+def test_a_ghost_of_a_strong_carrier_is_neither_judged_nor_located(fleet, station):
+    from webmap import registers
+    registers.load(station.store, "cells", "operator,mcc,mnc,lac,cell_id,arfcn,bsic,lat,lon\n"
+                   "CU,460,01,41018,3342,110,44,31.20,121.45\n", "reg.csv")
+    for i, name in enumerate(("a", "b", "c", "d")):   # every decode of ARFCN 115 beside a stronger 110, same BSIC
+        lat = 31.20 + 0.01 * i
+        fleet.post(name, [_obs("gsm_cell", T0 + i, lat, 121.45, _capture(110, 957.0e6, (5, 4), -58.0)),
+                          _obs("gsm_cell", T0 + i, lat, 121.45, _capture(115, 958.0e6, (5, 4), -62.5, None)),
+                          _obs("power", T0 + i, lat, 121.45, _power(958.0e6, -62.5 - 30, "gsm-958.0"))])
+    # a real cell sharing the BSIC: heard alone at one node, so not a ghost
+    fleet.post("e", [_obs("gsm_cell", T0, 31.3, 121.5, _capture(112, 957.4e6, (5, 4), -70.0, None))])
+    station.relocator.run_once(settle=False)
+    t = _targets(station)
+    assert t["gsm:115:54"].verdict_class is None and t["gsm:115:54"].label == "ghost of gsm:110:54:460-01-41018-3342"
+    assert t["gsm:112:54"].label is None and t["gsm:112:54"].verdict_class is not None
+    assert t["gsm:110:54:460-01-41018-3342"].verdict_class is not None
+    with station.store.read() as conn:
+        assert conn.execute(select(fixes).where(fixes.c.target_id == t["gsm:115:54"].id)).first() is None
+    # the same capture with the ghost only 1 dB down: two cells, not a ghost
+    fleet.post("f", [_obs("gsm_cell", T0, 31.1, 121.4, _capture(20, 939.0e6, (2, 3), -60.0)),
+                     _obs("gsm_cell", T0, 31.1, 121.4, _capture(24, 939.8e6, (2, 3), -61.0, None))])
+    station.relocator.run_once(settle=False)
+    assert _targets(station)["gsm:24:23"].label is None
+
+
+def _moving_readings(seed=0):
+    """Eight fixed nodes on a 1.5 km ring read a car driving 6 m/s east for ten minutes (every 10 s)."""
+    from locator.readings import Readings
+    rng = np.random.default_rng(seed)
+    centre = (31.20, 121.45)
+    n, times = 8, np.arange(0.0, 600.0, 10.0)
+    nlat, nlon = destination(np.full(n, centre[0]), np.full(n, centre[1]), np.arange(n) * 45.0, np.full(n, 1500.0))
+    shadow = rng.normal(0, 3.0, n)
+    rows = []
+    for t in times:
+        clat, clon = destination(np.array([centre[0]]), np.array([centre[1] - 0.018]), np.array([90.0]),
+                                 np.array([6.0 * t]))
+        d = distance_bearing(nlat, nlon, np.full(n, clat[0]), np.full(n, clon[0]))[0]
+        p = 10.0 - 31.0 * np.log10(np.hypot(d, 10.0)) + shadow + rng.normal(0, 1.0, n)
+        rows += [(T0 + t, f"n{i}", nlat[i], nlon[i], 947e6, p[i]) for i in range(n)]
+    cols = list(zip(*rows))
+    truth = destination(np.array([centre[0]]), np.array([centre[1] - 0.018]), np.array([90.0]), np.array([6.0 * 590]))
+    return Readings.of(cols[0], list(cols[1]), cols[2], cols[3], cols[4], cols[5], target="car"), truth
+
+
+def test_a_moving_target_is_located_on_its_newest_readings():
+    import shapely
+    from shapely.geometry import shape
+
+    from locator.estimate import locate
+    from webmap.relocate import MOVING_WINDOW_S, locate_json
+    r, (lat, lon) = _moving_readings()
+    fix = locate_json(locate, r)
+    static = locate(r)
+    err = float(distance_bearing(lat, lon, np.array([fix["lat"]]), np.array([fix["lon"]]))[0][0])
+    static_err = float(distance_bearing(lat, lon, np.array([static.lat]), np.array([static.lon]))[0][0])
+    assert fix["moving"] and fix["motion"]["p_value"] < 1e-3
+    assert fix["window"][1] - fix["window"][0] <= MOVING_WINDOW_S and fix["n_readings"] < len(r)
+    assert err < 0.5 * static_err, (err, static_err)
+    assert shape(fix["region"]).covers(shapely.Point(lon[0], lat[0]))
+    assert fix["motion_allowance_m"] > 0
+
+
+def test_floor_readings_beside_heard_ones_are_missed_detections():
+    from locator.readings import Readings
+    from webmap.relocate import credible_floors
+    r = Readings.of([0, 5, 100, 0, 50], ["a", "a", "a", "b", "b"], [31.2] * 5, [121.45] * 5, 947e6,
+                    [-80, -107, -107, -107, -107], [False, True, True, True, True])
+    kept = credible_floors(r)
+    assert list(zip(kept.node_id, kept.timestamp)) == [("a", 0), ("a", 100), ("b", 0), ("b", 50)]

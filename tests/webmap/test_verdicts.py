@@ -6,7 +6,7 @@ import pytest
 
 from sqlalchemy import select
 
-from tests.webmap.conftest import doc_example
+from tests.webmap.conftest import doc_example, fresh_ids
 from webmap import registers
 from webmap.schema import audit_log, targets
 from webmap.verdicts import fm_station_of, gsm_cell_of
@@ -79,3 +79,36 @@ def test_register_upload_needs_admin(login, station):
     bad = a.post("/api/v1/registers/cells", data=b"no,header\n1,2\n", headers={**h, "X-CSRF-Token": acsrf})
     assert bad.status_code == 400
     assert [x["version"] for x in c.get("/api/v1/registers").json["registers"]] == [1]
+
+
+def test_a_carrier_only_decode_does_not_flip_the_verdict(client, station, auth):
+    registers.load(station.store, "cells", CELLS.format(ci=20822), "regulator.csv")
+    full = doc_example()
+    client.post("/api/v1/observations", json=full, headers=auth)
+    station.relocator.run_once(settle=False)
+    before = _verdicts(station)["gsm:62:35:460-00-4361-20821"]
+    assert before[0] in ("suspicious", "rogue")
+    # a detection hop a minute later: the carrier and its BSIC, no system information
+    partial = fresh_ids(full)
+    partial["observations"] = [o for o in partial["observations"] if o["kind"] == "gsm_cell"]
+    o = partial["observations"][0]
+    o["time"] = "2026-11-28T19:05:05.250Z"
+    o["payload"] = {k: v if k in ("arfcn", "freq_hz", "bsic", "power_dbfs", "snr_db", "freq_offset_hz") else
+                    [] if isinstance(v, list) else None for k, v in o["payload"].items()}
+    assert client.post("/api/v1/observations", json=partial, headers=auth).json["stored"] == 1
+    station.relocator.run_once(settle=False)
+    after = _verdicts(station)["gsm:62:35:460-00-4361-20821"]
+    assert after == before
+    with station.store.read() as conn:
+        changes = conn.execute(select(audit_log.c.id).where(audit_log.c.action == "target.verdict")).all()
+    assert len(changes) == 2          # the cell's first verdict and the FM station's: no flip recorded
+
+
+def test_the_decode_judged_is_the_most_complete_recent_one():
+    from webmap.verdicts import completeness
+    partial = {"arfcn": 62, "bsic": {"ncc": 3, "bcc": 5}, "mcc": None}
+    full = {**partial, "mcc": "460", "mnc": "00", "lac": 1, "cell_id": 2, "si_types": ["SI3", "SI4"]}
+    assert completeness("gsm_cell", full) > completeness("gsm_cell", partial)
+    loud = {"snr_db": 30.0, "rds": None}
+    assert completeness("fm_station", loud) > completeness("fm_station", {"snr_db": 8.0, "rds": None})
+    assert completeness("fm_station", {"snr_db": 8.0, "rds": {"pi": "13A1"}}) > completeness("fm_station", loud)
