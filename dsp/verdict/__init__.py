@@ -5,6 +5,7 @@ ARFCN blocks, ``rules`` holds one module per rule, ``verdict.judge`` runs them i
 """
 
 from dsp.verdict.allocations import Allocations, ArfcnBlock, parse_allocations
+from dsp.verdict.baseline import heard_as_of
 from dsp.verdict.context import HeardAs, PositionFix, TargetHistory, VerdictContext, history_key_fm, history_key_gsm
 from dsp.verdict.registers import (CellRegister, FmLicence, FmRegister, LicensedCell, parse_cell_register,
                                    parse_fm_register, parse_opencellid)
@@ -13,5 +14,5 @@ from dsp.verdict.verdict import LICENSED, ROGUE, SUSPICIOUS, Reason, Verdict, ju
 
 __all__ = ["ALL_RULES", "Allocations", "ArfcnBlock", "CellRegister", "FM_RULES", "FmLicence", "FmRegister",
            "GSM_RULES", "HeardAs", "LICENSED", "LicensedCell", "PositionFix", "ROGUE", "Reason", "SUSPICIOUS", "TargetHistory", "Verdict",
-           "VerdictContext", "history_key_fm", "history_key_gsm", "judge", "parse_allocations",
+           "VerdictContext", "heard_as_of", "history_key_fm", "history_key_gsm", "judge", "parse_allocations",
            "parse_cell_register", "parse_fm_register", "parse_opencellid"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 import statistics
 
-from dsp.verdict.context import VerdictContext
+from dsp.verdict.context import HeardAs, VerdictContext
 from dsp.verdict.geo import distance_m, path_loss_db
 from dsp.verdict.fields import bsic_of, field_of, identity_of, rds_pi, same_cell
 from dsp.verdict.registers import FmLicence, LicensedCell
@@ -112,3 +112,26 @@ def fm_level_excess(station, lic: FmLicence, ctx: VerdictContext, exponent: floa
     if mine is None or len(calib) < min_peers:
         return None
     return mine - median(calib), len(calib)
+
+
+#: Licensed stations needed to remove a node's clock from pilot frequencies: a median of two is
+#: their mean, and one pirate among the "licensed" drags it.
+PILOT_MIN_PEERS = 3
+
+
+def calibrated_pilot(station, ctx: VerdictContext, min_peers: int = PILOT_MIN_PEERS) -> tuple[float, int] | None:
+    """The stereo pilot's frequency − 19 kHz minus the licensed stations' median (the node's sample
+    clock shifts every pilot alike), with how many there were; None when not stereo or too few."""
+    err = field_of(station, "pilot_freq_error_hz")
+    if err is None or not field_of(station, "stereo"):
+        return None
+    return deviation_from_peers(err, licensed_stations(ctx, exclude=station),
+                                lambda s: field_of(s, "pilot_freq_error_hz"), min_peers)
+
+
+def heard_as_of(station, ctx: VerdictContext) -> HeardAs:
+    """What the central station keeps of one FM decode for ``TargetHistory.heard_as``: ``ctx`` is the
+    decoding node's (its scan, the registers), so the pilot is stored with that node's clock removed."""
+    pilot = calibrated_pilot(station, ctx)
+    return HeardAs(pi=rds_pi(station), stereo=field_of(station, "stereo"), snr_db=field_of(station, "snr_db"),
+                   pilot_offset_hz=None if pilot is None else pilot[0])

@@ -23,7 +23,8 @@ class PositionFix:
 @dataclass(frozen=True)
 class HeardAs:
     """One earlier decode of an FM channel, by this node or another: the traits that tell two
-    transmitters on one channel apart whatever node measured them (no level, no node clock)."""
+    transmitters on one channel apart whatever node measured them (no level; the pilot with that
+    node's clock removed). ``dsp.verdict.heard_as_of`` makes one from a decode and its context."""
 
     #: RDS PI decoded, None when no RDS decoded.
     pi: str | None

@@ -1,10 +1,11 @@
 """fm.fingerprint_changes — the channel was heard, by this node at other times or by other nodes,
-with another RDS PI (IEC 62106 §6.1.5.1), RDS where there is none now, another stereo mode, or a
-pilot off by more than one exciter drifts (BS.450 §3 pilot, each node's clock removed): two
-transmitters share the channel. Only decodes strong enough for RDS and pilot to be reliable count,
-and two PIs both licensed on the channel are the distant licensee ducting in, not a pirate."""
+with another RDS PI (IEC 62106 §6.1.5.1; RDS present in one and absent in the other counts),
+another stereo mode, or a pilot off by more than one exciter drifts (BS.450 §3 pilot, each node's
+clock removed): two transmitters share the channel. Only decodes strong enough for RDS and pilot
+to be reliable count, and two PIs both licensed on the channel are the distant licensee ducting
+in, not a pirate."""
 
-from dsp.verdict.baseline import deviation_from_peers, licensed_stations
+from dsp.verdict.baseline import PILOT_MIN_PEERS, calibrated_pilot
 from dsp.verdict.context import history_key_fm
 from dsp.verdict.fields import field_of, rds_pi
 from dsp.verdict.rules.base import Abstain, Fired, Rule
@@ -12,16 +13,6 @@ from dsp.verdict.rules.base import Abstain, Fired, Rule
 
 def _pi_text(pi):
     return "no RDS" if pi is None else f"PI {pi}"
-
-
-def _pilot_offset(station, ctx, min_peers):
-    """This decode's pilot − 19 kHz with the node's clock error removed (as ``HeardAs`` holds it)."""
-    err = field_of(station, "pilot_freq_error_hz")
-    if err is None or not field_of(station, "stereo"):
-        return None
-    found = deviation_from_peers(err, licensed_stations(ctx, exclude=station),
-                                 lambda s: field_of(s, "pilot_freq_error_hz"), min_peers)
-    return None if found is None else found[0]
 
 
 def _check(station, ctx, th):
@@ -42,7 +33,8 @@ def _check(station, ctx, th):
                        key=lambda p: (p is None, p or ""))
     stereo = field_of(station, "stereo")
     other_mode = stereo is not None and any(h.stereo is not None and h.stereo != stereo for h in clear)
-    pilot = _pilot_offset(station, ctx, th["min_peers"])
+    found = calibrated_pilot(station, ctx, th["min_peers"])
+    pilot = None if found is None else found[0]
     other_pilots = sorted({round(h.pilot_offset_hz, 1) for h in clear if pilot is not None and h.pilot_offset_hz
                            is not None and abs(h.pilot_offset_hz - pilot) > th["pilot_match_hz"]})
     if not (other_pis or other_mode or other_pilots):
@@ -61,6 +53,6 @@ def _check(station, ctx, th):
 # decodes of one exciter agree well within 1 Hz.
 RULE = Rule(id="fm.fingerprint_changes", kind="fm", weight=40, check=_check,
             thresholds={"min_snr_db": 20, "channel_tolerance_hz": 25e3, "mode_only_scale": 0.75,
-                        "pilot_match_hz": 1.0, "min_peers": 3},
+                        "pilot_match_hz": 1.0, "min_peers": PILOT_MIN_PEERS},
             template="{station} is heard with {now}, but {n} earlier clear decode(s) of this channel (this or "
                      "other nodes) heard {then}: two transmitters share it")

@@ -9,8 +9,8 @@ import pytest
 
 from dsp.fm.station import Spurious
 from dsp.gsm.cell import Bsic
-from dsp.verdict import (ALL_RULES, FM_RULES, GSM_RULES, HeardAs, PositionFix, TargetHistory, judge,
-                         parse_fm_register)
+from dsp.verdict import (ALL_RULES, FM_RULES, GSM_RULES, HeardAs, PositionFix, TargetHistory, heard_as_of,
+                         judge, parse_fm_register)
 from dsp.verdict.rules.base import Abstain, Fired
 from verdict_worlds import FM_REGISTER, NOW, fm_world, gsm_world, rds, received_dbfs
 
@@ -231,3 +231,10 @@ def test_fingerprint_ignores_a_distant_licensee_of_the_channel_ducting_in():
     history = {("fm", 105700): TargetHistory(heard_as=(HeardAs("BEEF", True, 30.0), HeardAs("13A5", True, 40.0)))}
     assert isinstance(ALL_RULES["fm.fingerprint_changes"].evaluate(*fm_world(here, fm_register=register, history=history)),
                       Fired)
+
+
+def test_heard_as_of_keeps_what_tells_transmitters_apart_with_the_node_clock_removed():
+    target, ctx = fm_world()
+    assert heard_as_of(target, ctx) == HeardAs("13A1", True, 35.0, pytest.approx(0.4 - 0.5))
+    target, ctx = fm_world({"stereo": False, "pilot_freq_error_hz": None, "rds": None})
+    assert heard_as_of(target, ctx) == HeardAs(None, False, 35.0, None)
