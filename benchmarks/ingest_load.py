@@ -76,6 +76,55 @@ def make_batches(node: str, n_batches: int, size: int, seed: int) -> list[bytes]
     return out
 
 
+def _children(pid: int) -> list[int]:
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if int(Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.append(int(d))
+            except (OSError, ValueError, IndexError):
+                continue
+    return out
+
+
+def tree_cpu(roots: list[int]) -> dict[int, float]:
+    """CPU seconds (user + system) of each process under ``roots``, themselves included (Linux /proc;
+    empty elsewhere). Per phase, CPU per observation does not depend on what else loads the machine."""
+    if not Path("/proc/self/stat").exists():
+        return {}
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[int, float] = {}
+    todo = list(roots)
+    while todo:
+        pid = todo.pop()
+        try:
+            f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[pid] = (int(f[11]) + int(f[12])) / tick
+        todo.extend(_children(pid))
+    return out
+
+
+def _cpu_since(before: dict[int, float], roots: list[int]) -> float | None:
+    after = tree_cpu(roots)
+    return sum(t - before.get(pid, 0.0) for pid, t in after.items()) if after else None
+
+
+def _postmaster(url: str) -> int | None:
+    from sqlalchemy import create_engine, text
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:   # the backend's parent, read while the backend lives
+            backend = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            return int(Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return None
+    finally:
+        engine.dispose()
+
+
 def _wait_up(port: int, proc: subprocess.Popen) -> None:
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -92,7 +141,7 @@ def _wait_up(port: int, proc: subprocess.Popen) -> None:
 
 
 def run_load(port: int, bodies: dict[str, list[bytes]], tokens: dict[str, str], seconds: float,
-             rate: float | None) -> dict:
+             rate: float | None, cpu_of: dict[str, list[int]] | None = None) -> dict:
     """One thread per node, keep-alive. Paced (``rate`` observations/s offered, spread over the
     nodes): latency runs from each batch's *scheduled* send time, so a server that falls behind
     pays for the queue it causes. Unpaced (``rate`` None): batches back to back, for saturation."""
@@ -143,17 +192,22 @@ def run_load(port: int, bodies: dict[str, list[bytes]], tokens: dict[str, str], 
             errors.extend(mine_err)
             sent[0] += n_obs
 
+    cpu_before = {name: tree_cpu(pids) for name, pids in (cpu_of or {}).items()}
+    client_before = time.process_time()
     threads = [threading.Thread(target=node, args=(i, n)) for i, n in enumerate(bodies)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = max(time.perf_counter(), stop_at) - start
+    cpu = {name: _cpu_since(cpu_before[name], pids) for name, pids in (cpu_of or {}).items()}
+    cpu["client"] = time.process_time() - client_before
     a = np.array(lat) * 1e3 if lat else np.array([np.nan])
     return {"offered_obs_per_s": rate, "obs_per_s": sent[0] / elapsed, "observations": sent[0],
             "requests": len(lat), "p50_ms": float(np.percentile(a, 50)), "p90_ms": float(np.percentile(a, 90)),
             "p99_ms": float(np.percentile(a, 99)), "max_ms": float(a.max()), "errors": len(errors),
-            "first_error": errors[0] if errors else None, "elapsed_s": elapsed}
+            "first_error": errors[0] if errors else None, "elapsed_s": elapsed,
+            "cpu_ms_per_1000_obs": {k: None if v is None or not sent[0] else 1e6 * v / sent[0] for k, v in cpu.items()}}
 
 
 def bench(backend: str, url: str, args) -> dict:
@@ -179,14 +233,20 @@ def bench(backend: str, url: str, args) -> dict:
                                 cwd=REPO, stdout=subprocess.DEVNULL, stderr=log)
         worker = subprocess.Popen(serve + ["--worker-only"], cwd=REPO, stdout=subprocess.DEVNULL, stderr=log) \
             if args.split else None
+        cpu_of = {"server": [proc.pid] + ([worker.pid] if worker else [])}
+        if backend == "postgresql":
+            postmaster = _postmaster(url)
+            if postmaster is not None:
+                cpu_of["postgres"] = [postmaster]
         try:
             _wait_up(port, proc)
             # warm-up, not counted: targets created, the re-location worker's process started
             run_load(port, {n: b[-len(b) // 3:] for n, b in more.items()}, tokens, 2.0, args.rate)
             time.sleep(2.0)
-            fresh = run_load(port, bodies, tokens, args.seconds, args.rate)
-            resent = run_load(port, bodies, tokens, args.seconds, args.rate)
-            saturated = run_load(port, {n: b[: 2 * len(b) // 3] for n, b in more.items()}, tokens, args.seconds, None)
+            fresh = run_load(port, bodies, tokens, args.seconds, args.rate, cpu_of)
+            resent = run_load(port, bodies, tokens, args.seconds, args.rate, cpu_of)
+            saturated = run_load(port, {n: b[: 2 * len(b) // 3] for n, b in more.items()}, tokens, args.seconds,
+                                 None, cpu_of)
         finally:
             for p in (proc, worker):
                 if p is not None:
@@ -247,6 +307,9 @@ def main(argv=None) -> int:
             print(f"{r['backend']:<10} {label:<12} {m['obs_per_s']:7.0f} obs/s  p50 {m['p50_ms']:6.1f} ms  "
                   f"p90 {m['p90_ms']:6.1f}  p99 {m['p99_ms']:6.1f}  max {m['max_ms']:6.1f} ms  errors {m['errors']}"
                   + (f"  (first: {m['first_error']})" if m["errors"] else ""))
+            cpu = m["cpu_ms_per_1000_obs"]
+            print(f"{'':<10} {'':<12} CPU per 1000 obs: " + ", ".join(
+                f"{k} {v:.0f} ms" for k, v in cpu.items() if v is not None))
         print(f"{r['backend']:<10} ratios: new/dups p99 {f['p99_ms'] / d['p99_ms']:.2f} (what the writes add); "
               f"saturated/offered throughput {x['obs_per_s'] / args.rate:.2f}")
     return 0

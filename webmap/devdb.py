@@ -53,8 +53,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def postgres_cluster(*, fsync: bool = False) -> Iterator[str]:
-    """Start a cluster on 127.0.0.1 and a free port; yields its SQLAlchemy URL; stops and deletes it."""
+def postgres_cluster(*, fsync: bool = False, settings: dict[str, str] | None = None) -> Iterator[str]:
+    """Start a cluster on 127.0.0.1 and a free port; yields its SQLAlchemy URL; stops and deletes it.
+    ``settings``: more server settings (``-c name=value``), e.g. to load pg_stat_statements."""
     reason = why_unavailable()
     if reason:
         raise WebmapError(reason)
@@ -72,7 +73,8 @@ def postgres_cluster(*, fsync: bool = False) -> Iterator[str]:
         subprocess.run(run_as + [str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "foxhunt",
                                  "--no-sync", "-E", "UTF8"], check=True, capture_output=True, env=env)
         opts = (f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200"
-                + ("" if fsync else " -c fsync=off -c full_page_writes=off -c synchronous_commit=off"))
+                + ("" if fsync else " -c fsync=off -c full_page_writes=off -c synchronous_commit=off")
+                + "".join(f" -c {k}={v}" for k, v in (settings or {}).items()))
         subprocess.run(ctl + ["-o", opts, "-l", str(root / "log"), "-w", "-t", "30", "start"],
                        check=True, capture_output=True, env=env)
         yield f"postgresql+psycopg://foxhunt@127.0.0.1:{port}/postgres"
