@@ -30,3 +30,16 @@ def test_every_route_is_documented(app):
             ours |= routes
     assert ours - documented == set()            # nothing served undocumented
     assert documented - everything == set()      # nothing documented that is not served
+
+
+def test_one_answer_for_a_batch_over_500_observations():
+    """The wire format and the OpenAPI file give a too-large batch the same status the server sends
+    (test_security checks the server's 413)."""
+    md = (DOCS / "wire-format.md").read_text().split("### Responses", 1)[1].split("\n\n", 2)[1]
+    rows = dict(re.findall(r"^\| ([^|]+?) \| ([^|]+?) \|", md, re.M))
+    spec = yaml.safe_load((DOCS / "openapi.yaml").read_text())
+    ingest = spec["paths"]["/api/v1/observations"]["post"]["responses"]
+    for statuses in ({s for s, text in rows.items() if "over 500 observations" in text},
+                     {s for s, r in ingest.items() if "over 500 observations" in r.get("description", "")}):
+        assert statuses == {"413"}
+    assert "413" in rows["400"] and "413" in ingest["400"]["description"]
