@@ -44,15 +44,17 @@ def _check(station, ctx, th):
     if other_pilots:
         now.append(f"pilot {pilot:+.2f} Hz")
         then.append("pilot " + ", ".join(f"{p:+.1f}" for p in other_pilots) + " Hz")
-    # A stereo mode alone is the softer trait: a station may switch a programme to mono.
+    # Another PI or another exciter's pilot is another transmitter. RDS on/off or the stereo mode alone
+    # are softer: an RDS encoder fails, a programme goes mono (rds_missing already weighs the former).
+    other_ident = other_pilots or any(p is not None and pi is not None for p in other_pis)
     return Fired({"now": ", ".join(now), "then": "; ".join(then), "n": len(clear)},
-                 scale=1.0 if other_pis or other_pilots else th["mode_only_scale"])
+                 scale=1.0 if other_ident else th["soft_scale"])
 
 
 # Pilots: the meter resolves millihertz and licensed exciters hold ~0.1 Hz, so two clock-corrected
 # decodes of one exciter agree well within 1 Hz.
 RULE = Rule(id="fm.fingerprint_changes", kind="fm", weight=40, check=_check,
-            thresholds={"min_snr_db": 20, "channel_tolerance_hz": 25e3, "mode_only_scale": 0.75,
+            thresholds={"min_snr_db": 20, "channel_tolerance_hz": 25e3, "soft_scale": 0.75,
                         "pilot_match_hz": 1.0, "min_peers": PILOT_MIN_PEERS},
             template="{station} is heard with {now}, but {n} earlier clear decode(s) of this channel (this or "
                      "other nodes) heard {then}: two transmitters share it")

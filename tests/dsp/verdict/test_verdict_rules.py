@@ -217,7 +217,13 @@ def test_fingerprint_needs_clear_decodes_and_tells_pilots_apart():
     assert isinstance(rule.evaluate(*fm_world({"snr_db": 14.0, "rds": None}, history=_heard(*licensee))), Abstain)
     # Mono now where the channel was stereo, all else alike: the softer trait.
     mono = rule.evaluate(*fm_world({"stereo": False, "pilot_freq_error_hz": None}, history=_heard(*licensee)))
-    assert isinstance(mono, Fired) and mono.scale == rule.thresholds["mode_only_scale"]
+    assert isinstance(mono, Fired) and mono.scale == rule.thresholds["soft_scale"]
+    # RDS gone where the channel had the licensee's: an RDS encoder can fail. Soft, and with
+    # fm.rds_missing weighing the same absence, no more than suspicious.
+    target, ctx = fm_world({"rds": None}, history=_heard(*licensee))
+    assert rule.evaluate(target, ctx).scale == rule.thresholds["soft_scale"]
+    v = judge(target, ctx, FM_RULES)
+    assert {r.rule for r in v.reasons} == {"fm.fingerprint_changes", "fm.rds_missing"} and v.klass == "suspicious"
 
 
 def test_fingerprint_ignores_a_distant_licensee_of_the_channel_ducting_in():
