@@ -18,9 +18,10 @@ What the locator is given, and how (the locator itself is locator/):
   where it was around the middle of that window; its 95 % region is widened by how far it may
   have driven since, at ``MOVING_SPEED_M_S``, so that it holds the target at the window's end.
   The fix says ``"moving": true``; the target's fixes are its track.
-- GSM targets are located with each node's gain offset and the path-loss exponent calibrated on
-  the licensed cells of the register that the nodes hear (locator.pathloss.calibrate: their sites
-  are known), refitted every ``CALIBRATE_EVERY_S``; the exponent is trusted no tighter than
+- GSM targets are located with each node's gain offset (shrunk by its own uncertainty:
+  :func:`shrunk_gains`) and the path-loss exponent calibrated on the licensed cells of the register
+  that the nodes hear (locator.pathloss.calibrate: their sites are known), refitted every
+  ``CALIBRATE_EVERY_S``; the exponent is trusted no tighter than
   ``EXPONENT_SD_FLOOR``, as a pseudo base station at street level does not propagate like rooftop
   cells. With four fixed nodes, an unknown EIRP and an exponent known to ±0.5 only, the 95 %
   region of a transmitter outside the nodes' ring spans kilometres either way.
@@ -97,6 +98,18 @@ def credible_floors(readings: Readings, guard_s: float = FLOOR_GUARD_S) -> Readi
         near = np.minimum(np.abs(heard[i] - t), np.abs(heard[np.minimum(i + 1, heard.size - 1)] - t))
         drop[floors[near <= guard_s]] = True
     return readings.subset(~drop) if drop.any() else readings
+
+
+def shrunk_gains(gains: dict[str, float], residual_sd_db: float, tx: np.ndarray, rows) -> dict[str, float]:
+    """Node gains shrunk toward 0 by how much of their spread their own error explains (empirical
+    Bayes): a node's gain is fitted on one shadowing draw per cell it hears, so it is uncertain by
+    about residual_sd / √cells. Offsets of many dB between stations (other antennas, cables) are
+    kept nearly whole; offsets of the size of that error (the demo's nodes differ by ±2 dB) mostly
+    go, instead of being applied as exact and shrinking the regions on noise."""
+    node = np.array([r.name for r in rows], dtype=object)
+    err2 = {n: residual_sd_db ** 2 / max(len(np.unique(tx[node == n])), 1) for n in gains}
+    spread = max(float(np.mean([g * g - err2[n] for n, g in gains.items()])), 0.0)
+    return {n: g * spread / (spread + err2[n]) for n, g in gains.items()}
 
 
 def locate_json(locate_fn: Callable, readings: Readings, was_moving: bool = False,
@@ -395,7 +408,7 @@ class Relocator:
             log.info("no calibration: %s", exc)
             self._calibration = {}
             return self._calibration
-        self._calibration = {"node_gain_db": cal.node_gain_db,
+        self._calibration = {"node_gain_db": shrunk_gains(cal.node_gain_db, cal.residual_sd_db, tx, rows),
                              "prior": ExponentPrior(cal.exponent.mean, max(cal.exponent.sd, EXPONENT_SD_FLOOR))}
         return self._calibration
 

@@ -31,6 +31,7 @@ class Row:
     radius_95_m: float | None
     region_open: bool                # the 95 % region reaches the edge of the locator's search area
     reasons: tuple[str, ...]
+    moving: bool = False             # the station located it as a moving target (newest readings)
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "label": self.label, "verdict": self.verdict, "truth": self.truth,
@@ -63,16 +64,19 @@ def _match_fm(s: FmEmitter, targets: list[dict]) -> dict | None:
     return max(near, key=lambda t: t["n_observations"], default=None)
 
 
-def _located(target: dict | None, truth_at) -> tuple[float | None, bool | None, float | None, bool]:
-    """(error_m, inside the 95 % region, region radius, region open) of the target's newest fix."""
+def _located(target: dict | None, truth_at) -> tuple[float | None, bool | None, float | None, bool, bool]:
+    """(error_m, inside the 95 % region, region radius, region open, moving) of the target's newest
+    fix, against the truth at the end of the readings that fix was made from (a moving emitter's
+    fix is where the station says it is at that moment)."""
     fix = (target or {}).get("fix")
     if not fix or fix.get("lat") is None:
-        return None, None, None, False
+        return None, None, None, False, False
     lat, lon = truth_at(fix["window_end"])
     error = round(haversine_m(fix["lat"], fix["lon"], lat, lon), 1)
     region = (fix.get("fix") or {}).get("region")
     inside = bool(shape(region).covers(shapely.Point(lon, lat))) if region else None
-    return error, inside, fix.get("radius_95_m"), (fix.get("fix") or {}).get("region_bounded") is False
+    detail = fix.get("fix") or {}
+    return error, inside, fix.get("radius_95_m"), detail.get("region_bounded") is False, bool(detail.get("moving"))
 
 
 def rows(scenario: Scenario, targets: list[dict]) -> list[Row]:
@@ -91,9 +95,9 @@ def rows(scenario: Scenario, targets: list[dict]) -> list[Row]:
 
 def _row(kind: str, label: str, licensed: bool, target: dict | None, truth_at) -> Row:
     verdict = (target or {}).get("verdict") or {}
-    error, inside, radius, open_ = _located(target, truth_at)
+    error, inside, radius, open_, moving = _located(target, truth_at)
     return Row(kind, label, "licensed" if licensed else "rogue", verdict.get("class"), target is not None,
-               error, inside, radius, open_, tuple(r["text"] for r in verdict.get("reasons", [])))
+               error, inside, radius, open_, tuple(r["text"] for r in verdict.get("reasons", [])), moving)
 
 
 def write_json(path: Path, found: list[Row]) -> None:
@@ -103,7 +107,8 @@ def write_json(path: Path, found: list[Row]) -> None:
 
 def table(found: list[Row]) -> str:
     """The human summary: one line per emitter, the reasons under each flagged one; a region that
-    reaches the edge of the locator's search area (2 km around the sensors) is marked "open"."""
+    reaches the edge of the locator's search area is marked "open", a target located as moving
+    (on its newest readings) "moving"."""
     lines = [f"{'kind':<4}  {'target':<52} {'truth':<8} {'verdict':<10} {'error':>8} {'r95':>8}  in 95 %"]
     for r in found:
         verdict = r.verdict or ("missed" if not r.seen else "unjudged")
@@ -111,6 +116,7 @@ def table(found: list[Row]) -> str:
         rad = "-" if r.radius_95_m is None else f"{r.radius_95_m:.0f} m"
         inside = "-" if r.inside_region_95 is None else ("yes" if r.inside_region_95 else "NO")
         inside += " (open)" if r.region_open else ""
+        inside += " (moving)" if r.moving else ""
         lines.append(f"{r.kind:<4}  {r.label[:52]:<52} {r.truth:<8} {verdict:<10} {err:>8} {rad:>8}  {inside}")
         if r.verdict in ("rogue", "suspicious"):
             lines.extend(f"{'':6}· {text}" for text in r.reasons)

@@ -292,3 +292,16 @@ def test_floor_readings_beside_heard_ones_are_missed_detections():
                     [-80, -107, -107, -107, -107], [False, True, True, True, True])
     kept = credible_floors(r)
     assert list(zip(kept.node_id, kept.timestamp)) == [("a", 0), ("a", 100), ("b", 0), ("b", 50)]
+
+
+def test_node_gains_are_shrunk_by_their_own_error():
+    from collections import namedtuple
+
+    from webmap.relocate import shrunk_gains
+    Row = namedtuple("Row", "name")
+    rows = [Row(n) for n in ("a", "b") for _ in range(9)]
+    tx = np.array([i for _ in range(2) for i in range(9)])        # each node hears nine cells
+    big = shrunk_gains({"a": 8.0, "b": -8.0}, 5.0, tx, rows)       # error ±1.7 dB: offsets kept
+    small = shrunk_gains({"a": 1.5, "b": -1.5}, 5.0, tx, rows)     # offsets within their error: gone
+    assert 7.0 < big["a"] < 8.0 and -8.0 < big["b"] < -7.0
+    assert small == {"a": 0.0, "b": 0.0}
