@@ -4,8 +4,8 @@ one core it takes (target ≤ 60 %, so a Raspberry-Pi-class node keeps up).
 
 The hops are pre-rendered from the demo city (sensors.sim) into SigMF cu8 recordings, then
 replayed paced at 2.4 MS/s, so rendering cost is not counted. Baseline measured in the same run:
-the same paced sweep capturing without decoding. Also measured: the simulator's rendering speed
-for a hop crowded with emitters (the issue asks for real time with ~15 emitters on one core).
+the same paced sweep capturing without decoding. Also measured (benchmarks/sim_speed.py --quick):
+the simulator's rendering speed for a hop crowded with 15 emitters.
 
     python benchmarks/scan_speed.py [--quick] [--node NODE] [--keep DIR]
 """
@@ -13,7 +13,6 @@ for a hop crowded with emitters (the issue asks for real time with ~15 emitters 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
 import tempfile
 import time
@@ -25,6 +24,8 @@ from sensors.replay import ReplaySource
 from sensors.scan import capture, merge, plan_for_source, results
 from sensors.scenario import load_scenario
 from sensors.sim import SimSource
+
+import sim_speed  # beside this script
 
 DEMO = Path(__file__).resolve().parents[1] / "recordings" / "demo_city.toml"
 RATE = 2.4e6
@@ -64,40 +65,15 @@ def timed_sweep(folder: Path, decode: bool) -> tuple[float, float, float, int]:
         return time.perf_counter() - w0, time.process_time() - c0, lower, cells
 
 
-def render_speed(n_gsm: int, n_fm: int) -> None:
-    """CPU seconds to render one second of a 2.4 MS/s hop crowded with GSM carriers, and of an FM
-    hop crowded with stations (the demo city has at most 3 emitters in any hop)."""
-    scen = load_scenario(DEMO)
-    base, fm = scen.cells[0], scen.fm[0]
-    # Distinct BSICs, identities and programmes: no waveform is shared between emitters.
-    cells = tuple(dataclasses.replace(base, id=f"c{k}", arfcn=8 + k, cell_id=100 + k, lac=200 + k,
-                                      ncc=k // 8, bcc=k % 8, seed=k + 1) for k in range(n_gsm))
-    stations = tuple(dataclasses.replace(fm, id=f"f{k}", freq_hz=87.7e6 + 0.4e6 * k, pi=f"C{300 + k}",
-                                         seed=200 + k) for k in range(n_fm))
-    for what, scenario in (("GSM carriers", dataclasses.replace(scen, cells=cells, fm=())),
-                           ("FM stations (stereo, RDS)", dataclasses.replace(scen, cells=(), fm=stations))):
-        src = SimSource(scenario, scenario.nodes[0].id, sample_rate=RATE)
-        freqs = [e.freq_hz for e in (scenario.cells or scenario.fm)]
-        src.tune((min(freqs) + max(freqs)) / 2)
-        heard = len(src.heard())
-        src.read(int(0.2 * RATE))  # warm the caches and imports
-        c0, w0 = time.process_time(), time.perf_counter()
-        src.read(int(RATE))
-        cpu, wall = time.process_time() - c0, time.perf_counter() - w0
-        print(f"render: 1 s of a 2.4 MS/s hop with {heard:2d} {what}: CPU {cpu:.2f} s, wall {wall:.2f} s "
-              f"({'keeps up with' if cpu <= 1 else 'slower than'} real time on one core)")
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="6 hops instead of the whole band")
     ap.add_argument("--node", default="xh-xujiahui")
     ap.add_argument("--keep", type=Path, help="pre-render into this folder and keep it")
-    ap.add_argument("--render-only", action="store_true", help="only the crowded-hop render speed")
+    ap.add_argument("--render-only", action="store_true", help="only the crowded-hop render speed (sim_speed.py)")
     args = ap.parse_args(argv)
     if args.render_only:
-        render_speed(10, 5)
-        return 0
+        return sim_speed.main(["--quick"])
     with tempfile.TemporaryDirectory() as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
@@ -113,8 +89,8 @@ def main(argv=None) -> int:
     print(f"cells decoded: {cells}")
     print(f"targets: ≤ 1.20× the bound ({'met' if wall / lower <= 1.2 else 'NOT met'}), "
           f"≤ 60 % of one core ({'met' if cpu / wall <= 0.6 else 'NOT met'})")
-    render_speed(10, 5)
-    return 0
+    print()
+    return sim_speed.main(["--quick"])
 
 
 if __name__ == "__main__":

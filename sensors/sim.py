@@ -5,7 +5,8 @@ dsp transmitters (GSM BCCH carrier, FM station, an FM station's spurious emissio
 log-distance path loss (locator.pathloss) with spatially correlated shadowing (locator.simulate,
 one frozen field per emitter, so the same place always sees the same shadowing), the node's
 antenna gain, shifted by the node's LO error (ppm); plus thermal noise kTB·NF over the sample
-rate. Powers become dBFS through the tuner gain (AGC or manual) and the node's full-scale input,
+rate. Waveforms are rendered at 480 kHz and moved to their frequencies and the capture rate all
+at once (sensors.synth): the cost per emitter is that of its low-rate waveform. Powers become dBFS through the tuner gain (AGC or manual) and the node's full-scale input,
 then the RTL-SDR front end: IQ gain/phase imbalance, the LO leakage spike at 0 Hz, 8-bit ADC
 quantisation with clipping.
 """
@@ -17,7 +18,7 @@ import math
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 
@@ -28,6 +29,7 @@ from sensors.errors import SourceError
 from sensors.rtlsdr import R820T_GAINS_DB, TUNERS
 from sensors.scenario import FmEmitter, GsmEmitter, Node, Scenario, load_scenario
 from sensors.source import Source, check_read_count
+from sensors.synth import Part, Upsampler
 from sensors.wire import Position
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,9 @@ EDGE_HZ = 100e3
 AGC_TARGET_DBFS = -18.0
 #: Emitters are evaluated at the node's position in the middle of each read.
 GSM_BW_HZ, FM_BW_HZ, SPUR_BW_HZ = 200e3, 200e3, 25e3
+#: Every emission is rendered at this rate (it holds a broadcast FM channel and a GSM carrier with
+#: their sidebands) and upsampled to the capture rate with the others (sensors.synth).
+LOW_RATE = 480e3
 
 
 @dataclass(frozen=True)
@@ -104,32 +109,12 @@ def _fm_render(st: FmEmitter) -> Callable[[float, float, int], np.ndarray]:
 
 
 def _spur_render(st: FmEmitter) -> Callable[[float, float, int], np.ndarray]:
-    """The spurious emission alone, at unit power: the station rendered with it (at 0 dBc) minus
-    the station without it. Both renders are deterministic, so the carrier cancels exactly."""
-    from dsp.fm.tx import render_fm_station
+    """The spurious emission alone at 0 Hz, unit carrier amplitude (the scenario's ``spurious_dbc``
+    is the emission's EIRP)."""
+    from dsp.fm.tx import render_spurious
 
-    with_spur, without = _fm_config(st, spurious=True), _fm_config(st, spurious=False)
-    shift = st.spurious_hz - st.freq_hz
-
-    def render(fs: float, t: float, n: int) -> np.ndarray:
-        x = render_fm_station(with_spur, fs, t, n) - render_fm_station(without, fs, t, n)
-        # Bring the spur from +shift to 0 Hz, as every other emission's waveform is.
-        return (x * _mixer(-shift, fs, t, n)).astype(np.complex64)
-
-    return render
-
-
-def _mixer(freq_hz: float, fs: float, t0: float, n: int) -> np.ndarray:
-    """exp(2πi·f·t) for t = t0 + k/fs, k < n, as complex64. Phase from absolute time so consecutive
-    reads join without a step; built as an outer product of two short phasor tables (one complex
-    multiply per sample instead of one complex exponential)."""
-    m = 4096
-    rows = -(-n // m)
-    w = 2 * np.pi * freq_hz / fs
-    start = 2 * np.pi * ((freq_hz * t0) % 1.0)
-    fine = np.exp(1j * w * np.arange(m)).astype(np.complex64)
-    coarse = np.exp(1j * (start + w * m * np.arange(rows))).astype(np.complex64)
-    return (coarse[:, None] * fine[None, :]).ravel()[:n]
+    config = _fm_config(st, spurious=True)
+    return lambda fs, t, n: render_spurious(config, fs, t, n)
 
 
 def emissions(scenario: Scenario) -> list[Emission]:
@@ -159,6 +144,19 @@ def _lazy(factory, emitter):
         return cache[0](fs, t, n)
 
     return render
+
+
+def _at_rate(render: Callable[[float, float, int], np.ndarray], rate: float, m0: int, n: int) -> np.ndarray:
+    return render(rate, m0 / rate, n)
+
+
+def _upsampler(sample_rate: float) -> Upsampler:
+    """Emissions are rendered at :data:`LOW_RATE` and upsampled together; a capture rate that is
+    no simple multiple of it renders them at its own rate (the spectrum shift still applies)."""
+    try:
+        return Upsampler(sample_rate, LOW_RATE)
+    except SourceError:
+        return Upsampler(sample_rate, sample_rate)
 
 
 # ---------------------------------------------------------------------------------- propagation
@@ -228,6 +226,7 @@ class SimSource(Source):
         self._channel = Channel(scenario)
         # crc32, not hash(): str hashes change from process to process, the noise must not.
         self._rng = np.random.default_rng([scenario.seed, 0x5EED, zlib.crc32(self.node.id.encode())])
+        self._upsampler = _upsampler(self._rate)
 
     @classmethod
     def from_file(cls, path, node_id: str | None = None, *, sample_rate: float = 2.4e6) -> SimSource:
@@ -279,22 +278,18 @@ class SimSource(Source):
         lat, lon, _, _ = self.node.position(t0 + n / fs / 2)
         lo_hz = fc * (1 + self.node.ppm * 1e-6)  # what the dongle's LO really sits on
         half = fs / 2 - EDGE_HZ
-        x = np.zeros(n, np.complex64)
-        total_mw = 0.0
+        parts, total_mw = [], 0.0
         for e in self._emissions:
             if abs(e.freq_hz - fc) > half - e.bw_hz / 2 or not e.on_air(t0):
                 continue
             rx = self._channel.rx_dbm(e, self.node, lat, lon, t0)
             amp = math.sqrt(10 ** (rx / 10))  # √mW: the waveforms have unit power
-            y = _mixer(e.freq_hz - lo_hz, fs, t0, n)
-            y *= e.render(fs, t0, n)
-            y *= np.float32(amp)
-            x += y
+            parts.append(Part(e.freq_hz - lo_hz, amp, partial(_at_rate, e.render, self._upsampler.low_rate)))
             total_mw += amp * amp
+        x = self._upsampler.render(int(round(t0 * fs)), n, parts)
         noise_mw = 10 ** (self.noise_dbm(fs) / 10)
         total_mw += noise_mw
-        x += (math.sqrt(noise_mw / 2) * (self._rng.standard_normal(n) + 1j * self._rng.standard_normal(n))
-              ).astype(np.complex64)
+        x += np.float32(math.sqrt(noise_mw / 2)) * self._rng.standard_normal(2 * n, np.float32).view(np.complex64)
         gain = self._gain if self._gain is not None else self._agc_gain(10 * math.log10(total_mw))
         full_scale_dbm = self.node.full_scale_dbm - gain
         x *= np.float32(10 ** (-full_scale_dbm / 20))
@@ -308,18 +303,23 @@ class SimSource(Source):
 
 
 def _front_end(x: np.ndarray, node: Node) -> np.ndarray:
-    """IQ imbalance, LO leakage, and the ADC (quantisation to ``adc_bits`` and clipping at full scale)."""
-    g = 10 ** (node.iq_gain_db / 20)
+    """IQ imbalance, LO leakage, and the ADC (quantisation to ``adc_bits`` and clipping at full
+    scale), in place on ``x`` (complex64)."""
+    g = math.sqrt(10 ** (node.iq_gain_db / 20))
     phi = math.radians(node.iq_phase_deg)
-    i = x.real * np.float32(math.sqrt(g))
-    q = (x.imag * np.float32(math.cos(phi)) + x.real * np.float32(math.sin(phi))) / np.float32(math.sqrt(g))
-    y = (i + 1j * q).astype(np.complex64)
-    y += np.complex64(10 ** (node.dc_spike_dbfs / 20))
+    f = x.view(np.float32)
+    i, q = f[0::2], f[1::2]
+    q *= np.float32(math.cos(phi) / g)
+    q += i * np.float32(math.sin(phi) / g)
+    i *= np.float32(g)
+    i += np.float32(10 ** (node.dc_spike_dbfs / 20))
     if node.adc_bits:
         # An unsigned ADC of 2^bits levels around mid-scale, as the RTL2832U's cu8 output.
-        half = (2 ** node.adc_bits - 1) / 2
-        f = y.view(np.float32)
-        np.clip(np.round(f * half + half), 0, 2 * half, out=f)
+        half = np.float32((2 ** node.adc_bits - 1) / 2)
+        f *= half
+        f += half
+        np.rint(f, out=f)
+        np.clip(f, 0, 2 * half, out=f)
         f -= half
         f /= half
-    return y
+    return x

@@ -23,6 +23,7 @@ import numpy as np
 from scipy import signal
 
 from dsp.errors import DspError
+from dsp.fm import rds_modem
 
 AUDIO_RATE = 48_000
 MPX_RATE = 480_000
@@ -114,8 +115,7 @@ def _noise(seed: int, stream: int, chunk: int, n: int) -> np.ndarray:
 def _chunked(gen, a0: int, a1: int) -> np.ndarray:
     """Samples a0..a1 of a signal generated one second per call ``gen(chunk)``."""
     k0, k1 = a0 // AUDIO_RATE, (a1 - 1) // AUDIO_RATE
-    x = np.concatenate([gen(k) for k in range(k0, k1 + 1)])
-    return x[a0 - k0 * AUDIO_RATE:a1 - k0 * AUDIO_RATE]
+    return np.concatenate([gen(k)[max(a0 - k * AUDIO_RATE, 0):a1 - k * AUDIO_RATE] for k in range(k0, k1 + 1)])
 
 
 @lru_cache(maxsize=8)
@@ -123,7 +123,9 @@ def _shaping_fir(lo_hz: float, hi_hz: float) -> np.ndarray:
     return signal.firwin(129, [lo_hz, hi_hz], pass_zero=False, fs=AUDIO_RATE)
 
 
-@lru_cache(maxsize=64)  # each chunk is also the margin of its two neighbours
+# Each chunk is also the margin of its two neighbours: a crowded hop (15 stereo stations) needs
+# 6 per station at once.
+@lru_cache(maxsize=256)
 def _speech_chunk(seed: int, stream: int, chunk: int) -> np.ndarray:
     """One second of speech-like sound: band-limited noise with a voiced buzz under a syllabic
     (~4 Hz) envelope with pauses. Chunks are independent; the syllable envelope starts and ends at
@@ -138,9 +140,10 @@ def _speech_chunk(seed: int, stream: int, chunk: int) -> np.ndarray:
         c, w = (k + rng.uniform(0.3, 0.7)) / n_syll, rng.uniform(0.04, 0.09)
         env += rng.uniform(0.4, 1.0) * np.exp(-0.5 * ((t - c) / w) ** 2)
     f0 = rng.uniform(100.0, 220.0) * (1 + 0.1 * np.sin(2 * np.pi * rng.uniform(1, 3) * t))
-    buzz = signal.sawtooth(2 * np.pi * np.cumsum(f0) / AUDIO_RATE)
+    # A rising sawtooth, as scipy.signal.sawtooth(θ) computes it (without its masks for other widths).
+    buzz = np.mod(2 * np.pi * np.cumsum(f0) / AUDIO_RATE, 2 * np.pi) / np.pi - 1
     hiss = rng.standard_normal(AUDIO_RATE)
-    hiss = np.convolve(hiss, _shaping_fir(300.0, 4000.0), mode="same")
+    hiss = signal.oaconvolve(hiss, _shaping_fir(300.0, 4000.0), mode="same")
     x = env * (0.6 * buzz + 1.5 * hiss)
     return x / 0.45
 
@@ -184,22 +187,13 @@ def _preemphasis_fir(tau_us: float) -> np.ndarray:
     return signal.firwin2(127, f, g, fs=AUDIO_RATE)
 
 
-@lru_cache(maxsize=1)
-def _rds_module():
-    try:
-        from dsp.fm import rds  # the RDS encoder lives beside this module (IEC 62106)
-    except ImportError:
-        return None
-    return rds if hasattr(rds, "rds_waveform") else None
-
-
 def _chunk_mpx(cfg: FmStationConfig, k: int) -> tuple[np.ndarray, np.ndarray]:
     """(MPX in Hz of deviation at 480 kHz, mono audio at 48 kHz) of chunk k, MPX mean removed."""
     a0, a1 = k * AUDIO_RATE, (k + 1) * AUDIO_RATE
     fir = _preemphasis_fir(cfg.preemphasis_us) if cfg.preemphasis_us else signal.firwin(127, 15500, fs=AUDIO_RATE)
     chans = [programme_audio(cfg.programme, cfg.seed, s, a0 - _MARGIN, a1 + _MARGIN)
              for s in ((0, 1) if cfg.stereo and cfg.programme.kind in ("noise", "speech") else (0,))]
-    shaped = [np.clip(np.convolve(c, fir, mode="same"), -1.0, 1.0) for c in chans]
+    shaped = [np.clip(signal.oaconvolve(c, fir, mode="same"), -1.0, 1.0) for c in chans]
     mono_audio = sum(chans) / len(chans)
     up = [signal.resample_poly(s, _UP, 1)[_MARGIN * _UP:-_MARGIN * _UP] for s in shaped]
     n = MPX_RATE * CHUNK_S
@@ -220,26 +214,68 @@ def _chunk_mpx(cfg: FmStationConfig, k: int) -> tuple[np.ndarray, np.ndarray]:
 def _pilot_and_subcarrier(i0: int, n: int, error_hz: float) -> tuple[np.ndarray, np.ndarray]:
     """sin θ and sin 2θ of the pilot phase θ at 480 kHz samples i0 .. i0+n. On frequency, θ comes
     from the integer sample index (19 kHz / 480 kHz = 19/480: exact over hours, and a table)."""
-    idx = np.arange(i0, i0 + n, dtype=np.int64)
     if not error_hz:
-        turn = (idx * 19) % 480
-        table = np.sin(2 * np.pi * np.arange(480) / 480)
-        return table[turn], table[(2 * turn) % 480]
+        return _pilot_tables(i0 % 480, n)
+    idx = np.arange(i0, i0 + n, dtype=np.int64)
     theta = 2 * np.pi * (((idx * 19) % 480) / 480.0 + (error_hz * idx / MPX_RATE) % 1.0)
     return np.sin(theta), np.sin(2 * theta)
 
 
-def _rds_chunk(cfg: FmStationConfig, k: int, n: int) -> np.ndarray:
-    """The RDS component of chunk k at 480 kHz, modulated at a third of the rate (57 ± 2.4 kHz
-    fits under 80 kHz) and interpolated: the modulator's cost scales with its rate."""
-    rds = _rds_module()
-    if rds is None:
-        raise DspError("FmStationConfig.rds_groups given but dsp.fm.rds (the RDS encoder) is not available")
-    lo = MPX_RATE // 3
-    m = 64
+@lru_cache(maxsize=4)
+def _pilot_tables(phase: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """On frequency, every chunk starts on a whole pilot cycle: its tables are the same."""
+    turn = ((phase + np.arange(n, dtype=np.int64)) * 19) % 480
+    table = np.sin(2 * np.pi * np.arange(480) / 480)
+    pilot, sub = table[turn], table[(2 * turn) % 480]
+    pilot.flags.writeable = sub.flags.writeable = False  # shared by every chunk
+    return pilot, sub
+
+
+#: The RDS component is modulated at a third of the MPX rate (57 ± 2.4 kHz fits under 80 kHz) and
+#: interpolated. At that rate 19 bits (1187.5 bit/s) span exactly 2560 samples and the 57 kHz
+#: subcarrier whole cycles, so every sample is a fixed weighting of the 7 bits around it
+#: (IEC 62106-1 §4: biphase symbols shaped by H_T(f), DSB-SC on 57 kHz): one table per period.
+_RDS_RATE = MPX_RATE // 3
+_RDS_PERIOD_BITS = 19
+_RDS_PERIOD = 2560
+
+
+@lru_cache(maxsize=2)
+def _rds_table(stereo: bool) -> tuple[np.ndarray, np.ndarray]:
+    """For sample r of a period: the bit it falls in (from the period's first) and the weights
+    (one row per neighbour j = −span..span) of bit ``first − j``: shaped pulse × subcarrier."""
+    tab_t, tab_p = rds_modem.pulse_table()
+    t = np.arange(_RDS_PERIOD) / _RDS_RATE
+    first = np.floor(t / rds_modem.BIT_S).astype(np.int64)
+    span = np.arange(-rds_modem.PULSE_SPAN_BITS, rds_modem.PULSE_SPAN_BITS + 1)
+    pulse = np.interp(t - (first - span[:, None]) * rds_modem.BIT_S, tab_t, tab_p, left=0.0, right=0.0)
     # Our pilot is sin(θ) = cos(θ − π/2); IEC 62106 locks the 57 kHz carrier to its third harmonic.
-    x = rds.rds_waveform(list(cfg.rds_groups), float(lo), n // 3 + 2 * m, start_s=k * CHUNK_S - m / lo,
-                         pilot_phase=-np.pi / 2 if cfg.stereo else None)
+    phase0 = 3 * (-np.pi / 2) if stereo else 0.0
+    return first, pulse * np.cos(2 * np.pi * np.mod(rds_modem.SUBCARRIER_HZ * t, 1.0) + phase0)
+
+
+@lru_cache(maxsize=64)
+def _rds_bits(groups: tuple) -> np.ndarray:
+    return rds_modem.group_bits(groups)
+
+
+def _rds_chunk(cfg: FmStationConfig, k: int, n: int) -> np.ndarray:
+    """The RDS component of chunk k at 480 kHz: unit peak, modulated at :data:`_RDS_RATE` from
+    the period table, then interpolated ×3."""
+    m = 64
+    i0 = k * _RDS_RATE - m  # absolute sample index at the RDS rate
+    q0 = i0 // _RDS_PERIOD
+    rows = -(-(i0 + n // 3 + 2 * m - q0 * _RDS_PERIOD) // _RDS_PERIOD)
+    first, weights = _rds_table(cfg.stereo)
+    span = rds_modem.PULSE_SPAN_BITS
+    # Differential symbols of the bits each row can touch: columns −span .. 18 + span of its period.
+    cols = np.arange(-span, _RDS_PERIOD_BITS + span)
+    bit = _RDS_PERIOD_BITS * (q0 + np.arange(rows))[:, None] + cols
+    sym = rds_modem._encoded_symbols(_rds_bits(tuple(cfg.rds_groups)), bit)
+    x = np.zeros((rows, _RDS_PERIOD))
+    for row, j in enumerate(range(-span, span + 1)):
+        x += sym[:, first - j + span] * weights[row]
+    x = x.ravel()[i0 - q0 * _RDS_PERIOD:][:n // 3 + 2 * m].astype(np.float32)
     return signal.resample_poly(x, 3, 1)[3 * m:3 * m + n]
 
 
@@ -248,7 +284,11 @@ def _chunk_phase(cfg: FmStationConfig, k: int) -> np.ndarray:
     """FM phase (rad) at the chunk's 480 kHz samples, 0 at its first; also 0 after its last, since
     the chunk's MPX has zero mean."""
     mpx, _ = _chunk_mpx(cfg, k)
-    return np.concatenate(([0.0], (2 * np.pi / MPX_RATE) * np.cumsum(mpx[:-1])))
+    phase = np.empty(mpx.size)
+    phase[0] = 0.0
+    np.cumsum(mpx[:-1], out=phase[1:])
+    phase[1:] *= 2 * np.pi / MPX_RATE
+    return phase
 
 
 def render_mpx(config: FmStationConfig, start_s: float, n_samples: int) -> np.ndarray:
@@ -271,8 +311,8 @@ def _start_index(start_s: float, rate: int) -> int:
 def _span(chunk, rate: int, i0: int, n: int) -> np.ndarray:
     per = rate * CHUNK_S
     k0, k1 = i0 // per, (i0 + max(n, 1) - 1) // per
-    x = np.concatenate([chunk(k) for k in range(k0, k1 + 1)])
-    return x[i0 - k0 * per:i0 - k0 * per + n]
+    # Cut each chunk to the span before joining: a short read copies only what it needs.
+    return np.concatenate([chunk(k)[max(i0 - k * per, 0):i0 + n - k * per] for k in range(k0, k1 + 1)])
 
 
 def render_fm_station(config: FmStationConfig, sample_rate: float, start_s: float,
@@ -310,7 +350,9 @@ def render_fm_station(config: FmStationConfig, sample_rate: float, start_s: floa
         # 480 kHz nodes (a fifth of the work at 2.4 MS/s), reduced to turns so it stays precise.
         cycles = (config.freq_offset_hz / MPX_RATE) * np.arange(b0, last + 3, dtype=np.float64)
         phi = phi + 2 * np.pi * (cycles - np.floor(cycles[0]))
-    if down == 1 and first % up == 0 and n_samples % up == 0:
+    if up == down == 1:
+        phase = phi[1:-2]  # the output is the 480 kHz grid itself
+    elif down == 1 and first % up == 0 and n_samples % up == 0:
         # Every 480 kHz interval holds the same `up` output positions: one small matrix product.
         u = np.arange(up) / up
         p0, p1 = phi[1:-2], phi[2:-1]
