@@ -256,6 +256,9 @@ def absorb_partials(conn: Connection) -> list[tuple[str, str]]:
 #: demo city were 4 and 15 dB below their carrier; two real cells sharing a BSIC within a few dB
 #: of each other in one capture stay two targets.
 GHOST_MARGIN_DB = 3.0
+#: A decode carrying the carrier's whole identity must be this much weaker: a clone of a licensed
+#: cell on another ARFCN (same identity and BSIC) that is weaker at every node must stay a target.
+GHOST_IDENTITY_MARGIN_DB = 10.0
 #: Decodes of a target examined (newest first): all must be shadowed for it to be a ghost.
 GHOST_DECODES = 20
 
@@ -297,7 +300,8 @@ def _shadows(carrier: dict, ghost: dict) -> bool:
     if carrier.get("arfcn") == ghost.get("arfcn") or carrier.get("bsic") != ghost.get("bsic"):
         return False
     ident = ("mcc", "mnc", "lac", "cell_id")
-    if any(ghost.get(k) is not None for k in ident) and any(ghost.get(k) != carrier.get(k) for k in ident):
+    named = any(ghost.get(k) is not None for k in ident)
+    if named and any(ghost.get(k) != carrier.get(k) for k in ident):
         return False
     pc, pg = carrier.get("power_dbfs"), ghost.get("power_dbfs")
-    return pc is not None and pg is not None and pc - pg >= GHOST_MARGIN_DB
+    return pc is not None and pg is not None and pc - pg >= (GHOST_IDENTITY_MARGIN_DB if named else GHOST_MARGIN_DB)

@@ -29,9 +29,9 @@ class DemoPlan:
         """Cycle ``k``: every detection hop, one identity hop, ``fm_per_cycle`` FM hops and one air
         hop, the round-robins started at ``offset`` so that nodes cover different hops at once.
 
-        The first cycle dwells for identity on every GSM hop instead: the station groups a carrier
-        seen without its identity (FCCH/SCH only) into a target of its own unless the identified
-        cell is known already, so the identities should reach it first."""
+        The first cycle dwells for identity on every GSM hop instead: verdicts need the identities,
+        and a carrier seen without one (FCCH/SCH only) waits in a partial target until its cell is
+        identified (the station then merges it: webmap.grouping.absorb_partials)."""
         if k == 0:
             out = list(self.identity)
         else:

@@ -305,3 +305,11 @@ def test_node_gains_are_shrunk_by_their_own_error():
     small = shrunk_gains({"a": 1.5, "b": -1.5}, 5.0, tx, rows)     # offsets within their error: gone
     assert 7.0 < big["a"] < 8.0 and -8.0 < big["b"] < -7.0
     assert small == {"a": 0.0, "b": 0.0}
+
+
+def test_a_weaker_clone_with_the_whole_identity_is_not_a_ghost(fleet, station):
+    for i, name in enumerate(("a", "b")):      # the copy 6 dB under the original in every capture
+        fleet.post(name, [_obs("gsm_cell", T0 + i, 31.2, 121.45, _capture(110, 957.0e6, (5, 4), -58.0)),
+                          _obs("gsm_cell", T0 + i, 31.2, 121.45, _capture(113, 957.6e6, (5, 4), -64.0))])
+    station.relocator.run_once(settle=False)
+    assert _targets(station)["gsm:113:54:460-01-41018-3342"].label is None
