@@ -5,6 +5,8 @@ clock removed): two transmitters share the channel. Only decodes strong enough f
 to be reliable count, and two PIs both licensed on the channel are the distant licensee ducting
 in, not a pirate."""
 
+from collections import Counter
+
 from dsp.verdict.baseline import PILOT_MIN_PEERS, calibrated_pilot
 from dsp.verdict.context import history_key_fm
 from dsp.verdict.fields import field_of, rds_pi
@@ -29,7 +31,9 @@ def _check(station, ctx, th):
     licensed_pis = ({lic.pi for lic in ctx.fm_register.on_channel(freq, th["channel_tolerance_hz"]) if lic.pi}
                     if ctx.fm_register is not None else set())
     pi = rds_pi(station)
-    other_pis = sorted({h.pi for h in clear if h.pi != pi and not (h.pi in licensed_pis and pi in licensed_pis)},
+    seen = Counter(h.pi for h in clear if h.pi != pi and not (h.pi in licensed_pis and pi in licensed_pis))
+    # RDS can fail to decode even on a clear signal (multipath, a short dwell): "no RDS" must repeat.
+    other_pis = sorted((p for p, n in seen.items() if p is not None or n >= th["min_rds_absent"]),
                        key=lambda p: (p is None, p or ""))
     stereo = field_of(station, "stereo")
     other_mode = stereo is not None and any(h.stereo is not None and h.stereo != stereo for h in clear)
@@ -55,6 +59,6 @@ def _check(station, ctx, th):
 # decodes of one exciter agree well within 1 Hz.
 RULE = Rule(id="fm.fingerprint_changes", kind="fm", weight=40, check=_check,
             thresholds={"min_snr_db": 20, "channel_tolerance_hz": 25e3, "soft_scale": 0.75,
-                        "pilot_match_hz": 1.0, "min_peers": PILOT_MIN_PEERS},
+                        "pilot_match_hz": 1.0, "min_peers": PILOT_MIN_PEERS, "min_rds_absent": 2},
             template="{station} is heard with {now}, but {n} earlier clear decode(s) of this channel (this or "
                      "other nodes) heard {then}: two transmitters share it")

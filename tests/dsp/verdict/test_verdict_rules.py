@@ -224,6 +224,10 @@ def test_fingerprint_needs_clear_decodes_and_tells_pilots_apart():
     assert rule.evaluate(target, ctx).scale == rule.thresholds["soft_scale"]
     v = judge(target, ctx, FM_RULES)
     assert {r.rule for r in v.reasons} == {"fm.fingerprint_changes", "fm.rds_missing"} and v.klass == "suspicious"
+    # One clear decode without RDS in the history is a decoding failure, not a transmitter without RDS.
+    once = (HeardAs(None, True, 40.0, -0.05),) + licensee
+    assert rule.evaluate(*fm_world(history=_heard(*once))) is None
+    assert isinstance(rule.evaluate(*fm_world(history=_heard(once[0], *once))), Fired)
 
 
 def test_fingerprint_ignores_a_distant_licensee_of_the_channel_ducting_in():
