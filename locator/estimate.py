@@ -104,11 +104,11 @@ def _solve_within(readings: Readings, frame: LocalFrame, x: np.ndarray, y: np.nd
     sites = aggregate(x, y, power, readings.censored, noise)
     search = Box(sites.x.min() - margin, sites.x.max() + margin,
                  sites.y.min() - margin, sites.y.max() + margin)
-    theta, q_min = _global_fit(Likelihood.build(sites, noise, prior, p0_prior), search)
+    theta, q_min = global_fit(Likelihood.build(sites, noise, prior, p0_prior), search)
     # Second pass: finer sites near the first estimate (and the global search again, on them).
     sites = aggregate(x, y, power, readings.censored, noise, focus=(theta[0], theta[1]))
     lik = Likelihood.build(sites, noise, prior, p0_prior)
-    theta, q_min = _global_fit(lik, search)
+    theta, q_min = global_fit(lik, search)
     for _ in range(ROBUST_ROUNDS if noise.outlier_z is not None else 0):
         kept = lik.n_sites - lik.n_rejected
         # With enough places the scale for the test is a robust one (MAD), else the shrunk sum.
@@ -117,7 +117,7 @@ def _solve_within(readings: Readings, frame: LocalFrame, x: np.ndarray, y: np.nd
         if np.array_equal(lik2.inflation, lik.inflation):
             break
         lik = lik2
-        theta, q_min = _global_fit(lik, search)
+        theta, q_min = global_fit(lik, search)
     # Weigh the data against the exponent prior at the noise level they show, not the assumed one
     # (the joint MAP over the scale); with too few places the assumed level is kept.
     for _ in range(RESCALE_ROUNDS):
@@ -155,7 +155,7 @@ def _solve_within(readings: Readings, frame: LocalFrame, x: np.ndarray, y: np.nd
     return Solution(frame, theta, q_min, scale2, dof, lik, region, search, bound.cov_xy, fix)
 
 
-def _global_fit(lik: Likelihood, search: Box) -> tuple[np.ndarray, float]:
+def global_fit(lik: Likelihood, search: Box) -> tuple[np.ndarray, float]:
     """Grid search over ``search``, a finer grid around the best few local minima (the peak near a
     transmitter can be narrower than a coarse cell), then LM refinement from each."""
     xx, yy, h = search.grid(COARSE * COARSE)
