@@ -175,9 +175,19 @@ class Channel:
         lat0 = float(np.mean([n.lat for n in scenario.nodes]))
         lon0 = float(np.mean([n.lon for n in scenario.nodes]))
         self.frame = _frame(round(lat0, 4), round(lon0, 4))
+        self._seen: dict[tuple, float] = {}
 
     def rx_dbm(self, e: Emission, node: Node, lat: float, lon: float, t: float) -> float:
         elat, elon = e.position(t)
+        key = (e.key, elat, elon, lat, lon)
+        # A fixed node hears a fixed emitter at one power: every read asks again.
+        if key not in self._seen:
+            if len(self._seen) > 100_000:
+                self._seen.clear()
+            self._seen[key] = self._mean_and_shadow(e, elat, elon, lat, lon)
+        return self._seen[key] + node.antenna_gain_dbi
+
+    def _mean_and_shadow(self, e: Emission, elat: float, elon: float, lat: float, lon: float) -> float:
         ex, ey = self.frame.to_xy(elat, elon)
         nx, ny = self.frame.to_xy(lat, lon)
         p0 = e.eirp_dbm - 20 * math.log10(4 * math.pi * e.freq_hz / _C)  # power at 1 m, free space
@@ -187,7 +197,7 @@ class Channel:
         rng = np.random.default_rng([self.scenario.seed, e.shadow_seed])
         shadow = float(shadowing_field(rng, np.atleast_1d(nx), np.atleast_1d(ny), prop.shadowing_db,
                                        prop.decorrelation_m)[0])
-        return mean + shadow + node.antenna_gain_dbi
+        return mean + shadow
 
 
 # ---------------------------------------------------------------------------------------- source
