@@ -7,6 +7,9 @@ counted from each batch's scheduled time; (2) the baseline, measured in the same
 batches again, every observation now a duplicate, so the server parses, authenticates and validates
 as before but writes nothing (the ratio shows what the writes cost); (3) saturated: new batches
 back to back, for the most the server sustains. The clients share the machine with the server.
+Each phase also reports CPU milliseconds per 1 000 observations of the server (its process tree:
+the locator's child too), of the PostgreSQL cluster and of the clients: unlike latency, these do
+not depend on what else loads the machine.
 
     python benchmarks/ingest_load.py [--quick] [--backend sqlite|postgresql|both] [--nodes 16]
                                      [--batch 100] [--rate 6000] [--seconds 10]
