@@ -70,3 +70,25 @@ def test_cases_notifications_map_and_table(demo):
     assert "black-9535" in page
     assert "blaster-1" in r.stdout and "in 95 %" in r.stdout
     assert "city" in r.stderr        # progress lines
+
+
+def test_a_moving_emitter_is_compared_where_it_was_when_its_fix_was_made():
+    from foxhunt.demo import summary
+    city = load_scenario(recordings.path("demo_city.toml"))
+    blaster = next(c for c in city.cells if not c.licensed)
+    end = city.start_unix + 100.0
+    lat, lon = blaster.position(100.0)
+    d = 0.002                               # ~200 m square around where it was at the fix's end
+    region = {"type": "Polygon", "coordinates": [[[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d],
+                                                  [lon - d, lat + d], [lon - d, lat - d]]]}
+    target = {"kind": "gsm", "key": "gsm:60:24:x", "n_observations": 10, "verdict": {"class": "rogue", "reasons": []},
+              "identity": {"arfcn": blaster.arfcn, "bsic": {"ncc": blaster.ncc, "bcc": blaster.bcc},
+                           "mcc": blaster.mcc, "mnc": blaster.mnc, "lac": blaster.lac, "cell_id": blaster.cell_id},
+              "fix": {"lat": lat, "lon": lon, "window_end": end, "radius_95_m": 280.0,
+                      "fix": {"region": region, "moving": True, "region_bounded": True}}}
+    row = next(r for r in summary.rows(city, [target]) if r.truth == "rogue" and r.kind == "gsm")
+    assert row.error_m < 1.0 and row.inside_region_95 and row.moving
+    later = {**target, "fix": {**target["fix"], "window_end": end + 120.0}}   # it drove on 720 m
+    row = next(r for r in summary.rows(city, [later]) if r.truth == "rogue" and r.kind == "gsm")
+    assert row.error_m > 500 and not row.inside_region_95
+    assert "(moving)" in summary.table([row])
