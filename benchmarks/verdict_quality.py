@@ -16,8 +16,8 @@ licensed GSM cells — 4–9 per operator, sites 0.3–6 km away, EIRP 40–47 d
 the neighbourhood 2.7–3.5 (rules assume 3.0), 6 dB log-normal shadowing; per-operator CRO ceiling
 6–20 dB, CRH 4–6 dB, one T3212 per operator (1–24 h), GPRS on 95 % of cells, 5–60 paged identities
 per 10 s; each cell lists its nearest 6–12 same-operator cells plus 2–6 unseen ARFCNs; node clock
-±30 ppm common to all carriers, BTS ±0.02 ppm, 30 Hz measurement noise; a position history
-(fixes with 150 m error) and a channel history for half the neighbourhoods.
+±30 ppm common to all carriers, BTS ±0.02 ppm, 30 Hz measurement noise; a channel history for
+half the neighbourhoods.
 Catchers — 50–800 m from the node, 20–33 dBm; neighbour list empty / short / copied; CRO
 aggressive 60 %; T3212 short 40 %; no paged identities 95 %; GPRS 25 %; half without a GPS-locked
 reference (0.3–3 ppm off); when history exists: appeared 5–50 min ago on a channel watched for
@@ -37,8 +37,22 @@ as observed, with its own features and the two carriers' summed level; above, th
 Channel history, when it exists: 2–8 earlier decodes of each transmitter by the network's nodes
 (SNR ±8 dB around this node's; RDS from 15 dB, pilot from 10 dB, pilot offset with each node's
 clock removed to 0.1 Hz); a local licensee's channel taken by a pirate holds the decodes of both.
+Position fixes, when history exists, for licensed and rogue transmitters alike (the central
+station's locator output, ``Simulator.fixes_at``): the newest within the last 10 min, 1–4 older
+ones (hours to two days; a taken licensee's channel holds the licensee's older fixes, then the
+pirate's); a catcher that drove there has one fix 1–5 km back. Error model, drawn once per
+transmitter and place (shadowing around the receivers does not change between fixes of a fixed
+transmitter) with 10 % jitter per fix: 95 % radius log-uniform 0.3–7 km (the demo's range),
+independent of distance (no geometry: a far licensed station gets as tight a closed region as a
+near pirate, where a real locator would often report it open, so a site rule meets every licensed
+station's fix); error a 2-D Gaussian calibrated to that radius
+(95 % coverage), except 3 % of fixes overconfident (error 1.5–3 × wider than the region says);
+5 % of regions open, their estimate 2–8 km away at the search edge. Measured coverage of closed
+fixes is printed (≈ 94 %; locator benchmarks give 92–97 %); the fixes draw from their own random
+stream.
 
-Run: ``python benchmarks/verdict_quality.py [--quick] [--n N] [--seed S]``. Prints detection per
+Run: ``python benchmarks/verdict_quality.py [--quick] [--n N] [--seed S] [--explain K] [--without RULE,...]``
+(``--without`` leaves rules out, to measure what one adds on the same neighbourhoods). Prints detection per
 rogue kind, false alarms per licensed transmitter, the rules that fired, and the same figures for a
 baseline measured in the same run: "any rule fired = rogue" (the unweighted alarms of public tools).
 Targets (issue 6): every rogue rogue or suspicious, ≥ 95 % rogue; no licensed transmitter rogue;
@@ -80,6 +94,18 @@ GAIN_DB = 10.0
 CAPTURE_DB = 6.0
 NOISE_DBM = -100.0
 NIGHT = (22, 23, 0, 1, 2, 3, 4, 5)
+#: "Now" of every neighbourhood (Unix s): the channel's last observation and the time of the scan judged.
+NOW = 1.8e9
+#: The locator's error model for position fixes (history arm; see the module docstring): 95 % radius
+#: log-uniform over this range, a share of regions open, a share of closed fixes overconfident.
+FIX_RADIUS_M = (300.0, 7000.0)
+FIX_OPEN = 0.05
+FIX_OVERCONFIDENT = 0.03
+FIX_OVERCONFIDENCE = (1.5, 3.0)
+#: An open region's estimate stops at the search edge, this far (m) from the transmitter.
+FIX_OPEN_OFFSET_M = (2000.0, 8000.0)
+#: σ of each coordinate of a 2-D Gaussian whose 95 % circle has radius 1: P(r > R) = exp(−R²/2σ²) = 0.05.
+SIGMA_PER_R95 = 1.0 / math.sqrt(-2.0 * math.log(0.05))
 #: The verdict column of a generated rogue the node cannot receive (counted apart, see ``report``).
 UNHEARD = "not received"
 
@@ -96,9 +122,12 @@ def downlink_hz(arfcn: int) -> float:
 
 def offset_point(rng, origin, lo_m, hi_m):
     d, bearing = rng.uniform(lo_m, hi_m), rng.uniform(0, 2 * math.pi)
-    lat = origin[0] + d * math.cos(bearing) / 111_195.0
-    lon = origin[1] + d * math.sin(bearing) / (111_195.0 * math.cos(math.radians(origin[0])))
-    return lat, lon
+    return shifted(origin, d * math.sin(bearing), d * math.cos(bearing))
+
+
+def shifted(origin, east_m, north_m):
+    return (origin[0] + north_m / 111_195.0,
+            origin[1] + east_m / (111_195.0 * math.cos(math.radians(origin[0]))))
 
 
 @dataclasses.dataclass
@@ -116,10 +145,47 @@ class Hood:
 
 
 class Simulator:
-    def __init__(self, rng: np.random.Generator, history_rng: np.random.Generator):
+    def __init__(self, rng: np.random.Generator, history_rng: np.random.Generator, fix_rng: np.random.Generator):
         self.rng = rng
         #: Earlier decodes of FM channels draw from their own stream: the neighbourhoods stay as without them.
         self.history_rng = history_rng
+        #: Position fixes too (the locator's errors, and where a catcher was before it moved).
+        self.fix_rng = fix_rng
+        #: Fixes generated: how many, open, and closed ones whose 95 % radius holds the truth.
+        self.fix_stats = collections.Counter()
+
+    def fixes_at(self, site, times) -> tuple[PositionFix, ...]:
+        """The locator's fixes of a transmitter standing at ``site``, one per time. Its error is drawn
+        once per place (the shadowing around the receivers does not change between fixes of a fixed
+        transmitter) with a little jitter per fix: a true 95 % radius drawn log-uniformly from
+        FIX_RADIUS_M, a 2-D Gaussian error calibrated to it (95 % coverage) except for a
+        FIX_OVERCONFIDENT share of fixes whose error is 1.5–3 times wider than the region says, and a
+        FIX_OPEN share of open regions whose estimate stops 2–8 km away at the search edge."""
+        rng = self.fix_rng
+        radius = float(math.exp(rng.uniform(*np.log(FIX_RADIUS_M))))
+        is_open = bool(rng.random() < FIX_OPEN)
+        sigma = radius * SIGMA_PER_R95 * (rng.uniform(*FIX_OVERCONFIDENCE) if rng.random() < FIX_OVERCONFIDENT else 1.0)
+        error = rng.normal(0.0, sigma, 2)
+        if is_open:
+            bearing = rng.uniform(0, 2 * math.pi)
+            error = rng.uniform(*FIX_OPEN_OFFSET_M) * np.array([math.sin(bearing), math.cos(bearing)])
+        out = []
+        for t in times:
+            east, north = error + rng.normal(0.0, 0.1 * sigma, 2)
+            fix = PositionFix(*shifted(site, east, north), radius * float(rng.uniform(0.9, 1.1)), open=is_open,
+                              time=float(t), n_sites=int(rng.integers(3, 16)))
+            self.fix_stats["fixes"] += 1
+            self.fix_stats["open"] += is_open
+            self.fix_stats["closed_covering"] += not is_open and distance_m(fix.lat, fix.lon, *site) <= fix.radius_95_m
+            out.append(fix)
+        return tuple(out)
+
+    def track(self, site, current: bool = True) -> tuple[PositionFix, ...]:
+        """A fixed transmitter's fixes: 1–4 older ones (hours to two days ago), then (``current``) the
+        newest, within the locator's last 10-minute window."""
+        rng = self.fix_rng
+        times = sorted(NOW - rng.uniform(3600, 2 * 86400, int(rng.integers(1, 5))))
+        return self.fixes_at(site, times + [NOW - rng.uniform(0, 600)] * current)
 
     # ------------------------------------------------------------------------------------ GSM
 
@@ -200,11 +266,8 @@ class Simulator:
         return GsmCell(**base)
 
     def fixed_history(self, site, identity) -> TargetHistory:
-        now = 1.8e9
-        fixes = tuple(PositionFix(*offset_point(self.rng, site, 0, 150), float(self.rng.uniform(100, 3000)))
-                      for _ in range(int(self.rng.integers(2, 6))))
-        return TargetHistory(first_seen=now - self.rng.uniform(20, 400) * 86400, last_seen=now,
-                             watched_since=now - 500 * 86400, positions=fixes, identities=(identity,))
+        return TargetHistory(first_seen=NOW - self.rng.uniform(20, 400) * 86400, last_seen=NOW,
+                             watched_since=NOW - 500 * 86400, positions=self.track(site), identities=(identity,))
 
     def catcher(self, kind, mcc, mnc, prof, cells, node, node_ppm, exponent):
         rng = self.rng
@@ -237,14 +300,18 @@ class Simulator:
                          paging_identities=0 if rng.random() < 0.95 else int(rng.integers(1, 4)),
                          power_dbfs=self.received(float(rng.uniform(20, 33)), node, site, freq, exponent),
                          freq_offset_hz=self.offset_hz(freq, node_ppm, extra_ppm))
-        now = 1.8e9
-        start = offset_point(rng, node, 0, 300)
-        fixes = ((PositionFix(*start, 300.0), PositionFix(*offset_point(rng, start, 1000, 5000), 300.0))
-                 if rng.random() < 0.4 else (PositionFix(*start, 300.0),))
-        hist = TargetHistory(first_seen=now - rng.uniform(5, 50) * 60, last_seen=now,
-                             watched_since=now - rng.uniform(2, 30) * 86400, positions=fixes,
-                             identities=((mcc, mnc, lac, ci),))
+        age_s = rng.uniform(5, 50) * 60
+        hist = TargetHistory(first_seen=NOW - age_s, last_seen=NOW, watched_since=NOW - rng.uniform(2, 30) * 86400,
+                             positions=self.catcher_track(site, age_s), identities=((mcc, mnc, lac, ci),))
         return cell, hist
+
+    def catcher_track(self, site, age_s) -> tuple[PositionFix, ...]:
+        """Since it appeared: 40 % drove here from 1–5 km away (a fix there, then one here), the rest stood here."""
+        rng = self.fix_rng
+        newest = NOW - rng.uniform(0, min(600, age_s))
+        if rng.random() < 0.4:
+            return self.fixes_at(offset_point(rng, site, 1000, 5000), [NOW - age_s + 60]) + self.fixes_at(site, [newest])
+        return self.fixes_at(site, [newest])
 
     # ------------------------------------------------------------------------------------- FM
 
@@ -309,12 +376,13 @@ class Simulator:
             if with_history:
                 history[history_key_fm(st.freq_hz)] = TargetHistory(on_air_hours=tuple(range(24)),
                                                                      listened_hours=tuple(range(24)),
-                                                                     heard_as=self.heard_as(st, node_err))
+                                                                     heard_as=self.heard_as(st, node_err),
+                                                                     last_seen=NOW, positions=self.track(lic["site"]))
         spurious, unheard = [], []
         free = [channels[k] for k in picks[n + 2:]]
         for _ in range(n_rogues):
             kind = "low_power_pirate" if rng.random() < 0.5 else "over_deviating_pirate"
-            st, replaced = self.pirate(kind, licences, truth, free, node, exponent, node_err)
+            st, replaced, site, licensee_site = self.pirate(kind, licences, truth, free, node, exponent, node_err)
             spurious_at = float(rng.uniform(108e6, 137e6)) if rng.random() < 0.1 else None
             hours = tuple(range(24))
             if with_history:
@@ -333,8 +401,11 @@ class Simulator:
             if with_history:
                 # A local licensee's channel was heard as the licensee too: by day, and by nodes out of the pirate's reach.
                 heard = self.heard_as(st, node_err) + (self.heard_as(replaced, node_err) if replaced is not None else ())
-                history[history_key_fm(st.freq_hz)] = TargetHistory(on_air_hours=hours, listened_hours=tuple(range(24)),
-                                                                     heard_as=heard)
+                # The channel's fixes: the licensee's (older, by day) before the pirate's own, newest.
+                licensee = self.track(licensee_site, current=False) if replaced is not None else ()
+                history[history_key_fm(st.freq_hz)] = TargetHistory(
+                    on_air_hours=hours, listened_hours=tuple(range(24)), heard_as=heard, last_seen=NOW,
+                    positions=licensee + self.fixes_at(site, [NOW - self.fix_rng.uniform(0, 600)]))
         register = "freq_hz,pi,ps,name,lat,lon,erp_w,licence_id\n" + "".join(
             f"{lic['freq']:.0f},{lic['pi']},{lic['ps']},Station {i},{lic['site'][0]:.6f},{lic['site'][1]:.6f},"
             f"{lic['erp']:.0f},L{i}\n" for i, lic in enumerate(licences))
@@ -345,7 +416,7 @@ class Simulator:
 
     def pirate(self, kind, licences, truth, free, node, exponent, node_err):
         rng = self.rng
-        replaced = None
+        replaced = licensee_site = None
         erp = float(rng.uniform(10, 300)) if kind == "low_power_pirate" else float(rng.uniform(30, 1000))
         site = offset_point(rng, node, 500, 5000) if kind == "low_power_pirate" else offset_point(rng, node, 1000, 10000)
         raster = 0.0
@@ -363,6 +434,7 @@ class Simulator:
                 freq = lic["freq"]
                 raster = float(rng.choice([-1, 1]) * rng.uniform(10e3, 40e3)) if rng.random() < 0.15 else 0.0
             copied = lic
+            licensee_site = lic["site"]
         else:
             freq = float(free.pop(int(rng.integers(len(free)))))
         power = self.received(10 * math.log10(erp * 1e3), node, site, freq, exponent)
@@ -389,7 +461,7 @@ class Simulator:
                           obw=float(rng.uniform(260e3, 400e3)) if over_dev else None,
                           pilot=float(rng.normal(0, 3.0)), raster_hz=raster,
                           loop=(float(rng.uniform(30, 300)), float(rng.uniform(0.85, 0.99))) if rng.random() < 0.5 else None)
-        return (st, replaced) if heard else (None, None)
+        return (st, replaced, site, licensee_site) if heard else (None, None, None, None)
 
     def hood(self) -> Hood:
         rng = self.rng
@@ -405,22 +477,24 @@ class Simulator:
         return Hood(gsm_ctx, fm_ctx, gsm_truth, fm_truth, fm_unheard, with_history)
 
 
-def evaluate(n: int, seed: int, explain: int = 0, out=sys.stdout):
-    """(truth kind, verdict class, fired rule ids, history known) per transmitter; prints up to ``explain`` misjudged ones."""
-    sim = Simulator(np.random.default_rng(seed), np.random.default_rng([seed, 1]))
+def evaluate(n: int, seed: int, explain: int = 0, out=sys.stdout, without=()):
+    """(truth kind, verdict class, fired rule ids, history known) per transmitter, and the position
+    fixes' statistics; prints up to ``explain`` misjudged ones. ``without``: rule ids left out (ablation)."""
+    sim = Simulator(np.random.default_rng(seed), np.random.default_rng([seed, 1]), np.random.default_rng([seed, 2]))
+    gsm_rules, fm_rules = ([r for r in rules if r.id not in without] for rules in (GSM_RULES, FM_RULES))
     rows = []
     for _ in range(n):
         hood = sim.hood()
-        for ctx, truth, rules in ((hood.gsm_ctx, hood.gsm_truth, GSM_RULES), (hood.fm_ctx, hood.fm_truth, FM_RULES)):
+        for ctx, truth, rules in ((hood.gsm_ctx, hood.gsm_truth, gsm_rules), (hood.fm_ctx, hood.fm_truth, fm_rules)):
             for target, kind in truth:
                 v = judge(target, ctx, rules)
-                rows.append((kind, v.klass, tuple(r.rule for r in v.reasons), hood.with_history))
+                rows.append((kind, v.klass, tuple(r.rule for r in v.reasons if r.weight > 0), hood.with_history))
                 if explain and (v.klass != LICENSED) == (kind == LICENSED) or explain and kind != LICENSED \
                         and v.klass != ROGUE:
                     explain -= 1
                     out.write(f"[{kind} judged {v.klass} {v.score}] {v.sentence()}\n")
         rows += [(kind, UNHEARD, (), hood.with_history) for kind in hood.fm_unheard]
-    return rows
+    return rows, sim.fix_stats
 
 
 def report(rows, out=sys.stdout) -> dict:
@@ -482,13 +556,21 @@ def main(argv=None) -> int:
     p.add_argument("--n", type=int, help="number of neighbourhoods")
     p.add_argument("--seed", type=int, default=6)
     p.add_argument("--explain", type=int, default=0, metavar="K", help="print the reasons of up to K misjudged transmitters")
+    p.add_argument("--without", default="", metavar="RULE[,RULE]", help="leave these rules out (ablation)")
     args = p.parse_args(argv)
     n = args.n or (100 if args.quick else 400)
+    without = {r for r in args.without.split(",") if r}
+    unknown = without - {r.id for r in GSM_RULES + FM_RULES}
+    if unknown:
+        p.error(f"--without: no rule {', '.join(sorted(unknown))}")
     t0 = time.perf_counter()
-    rows = evaluate(n, args.seed, args.explain)
+    rows, fixes = evaluate(n, args.seed, args.explain, without=without)
     print(f"{n} simulated neighbourhoods (seed {args.seed}), {len(rows)} transmitters judged "
-          f"in {time.perf_counter() - t0:.1f} s\n")
+          f"in {time.perf_counter() - t0:.1f} s" + (f", without {', '.join(sorted(without))}" if without else "") + "\n")
     report(rows)
+    closed = fixes["fixes"] - fixes["open"]
+    print(f"\nposition fixes (history arm): {fixes['fixes']}, open {100 * fixes['open'] / max(1, fixes['fixes']):.1f} %; "
+          f"truth within the 95 % radius of {100 * fixes['closed_covering'] / max(1, closed):.1f} % of the closed ones")
     return 0
 
 

@@ -13,11 +13,23 @@ from dsp.verdict.registers import CellRegister, FmRegister
 
 @dataclass(frozen=True)
 class PositionFix:
-    """One position estimate of a transmitter and the radius of its 95 % region (None: unknown)."""
+    """One position estimate of a transmitter (the locator's ``Fix``) and its 95 % region's radius.
+
+    The defaults say "not known", so a fix built from (lat, lon, radius) alone stays valid: rules that
+    need to trust the region (``fm.site_mismatch``, ``gsm.site_mismatch``) abstain on it.
+    """
 
     lat: float
     lon: float
+    #: Farthest point of the 95 % region from (lat, lon) (``Fix.radius_95_m``); None: unknown.
     radius_95_m: float | None = None
+    #: The region runs off the locator's search area (``not Fix.region_bounded``): the transmitter may
+    #: be farther, and the radius bounds nothing.
+    open: bool = False
+    #: Unix seconds at the end of the readings window the fix was computed from; None: unknown.
+    time: float | None = None
+    #: Distinct receiving places the fix rests on (``Fix.n_sites``); None: unknown.
+    n_sites: int | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ from dsp.verdict.rules.base import Abstain, Fired, Rule
 LICENSED, SUSPICIOUS, ROGUE = "licensed", "suspicious", "rogue"
 SUSPICIOUS_AT = 25.0
 ROGUE_AT = 50.0
+#: The weight-0 reason of a "licensed" verdict that no register check backs (no identity, no register).
+UNVERIFIED = "verdict.unverified"
 
 
 @dataclass(frozen=True)
@@ -70,16 +72,37 @@ def judge(target, ctx: VerdictContext, rules: Sequence[Rule]) -> Verdict:
     if len(kinds) > 1:
         raise DspError(f"judge: rules mix kinds {sorted(kinds)}; judge GSM and FM targets separately")
     label = {"cell": cell_label(target)} if kinds == {"gsm"} else {"station": station_label(target)}
-    reasons, abstained = [], []
+    reasons, abstained, verified = [], [], False
     for rule in rules:
         outcome = rule.evaluate(target, ctx)
         if isinstance(outcome, Abstain):
             abstained.append((rule.id, outcome.why))
-        elif isinstance(outcome, Fired):
+            continue
+        verified |= rule.verifies
+        if isinstance(outcome, Fired):
             evidence = {**label, **outcome.evidence}
             reasons.append(Reason(rule=rule.id, text=rule.template.format(**evidence),
                                   weight=round(rule.weight * outcome.scale, 1),
                                   evidence=tuple(evidence.items())))
     reasons.sort(key=lambda r: -r.weight)
     score = combine([r.weight for r in reasons])
-    return Verdict(klass=classify(score), score=score, reasons=tuple(reasons), abstained=tuple(abstained))
+    klass = classify(score)
+    if klass == LICENSED and not verified:
+        reasons.append(_unverified(next(iter(label.values())), rules, abstained))
+    return Verdict(klass=klass, score=score, reasons=tuple(reasons), abstained=tuple(abstained))
+
+
+def _unverified(label: str, rules: Sequence[Rule], abstained: list[tuple[str, str]]) -> Reason:
+    """A weight-0 reason for a "licensed" verdict that no register check backs: the class set is
+    fixed (licensed / suspicious / rogue), so the reason says that licensed here only means that
+    nothing was found against it."""
+    why = "; ".join(f"{rule}: {text}" for rule, text in abstained if any(r.id == rule and r.verifies for r in rules))
+    n = len(rules)
+    checked = n - len(abstained)
+    text = (f"{label}: nothing could be checked ({n} of {n} rules lacked their data: {why or 'no register rule'})"
+            if checked == 0 else
+            f"{label}: not held against the licence register ({why or 'no register rule'}); "
+            f"{checked} of {n} rules found nothing against it")
+    return Reason(rule=UNVERIFIED, text=text + ". Licensed here means only that no evidence against it was found, "
+                  "not that a licence was found", weight=0.0,
+                  evidence=(("checked", checked), ("abstained", len(abstained))))

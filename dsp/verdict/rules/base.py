@@ -38,6 +38,9 @@ class Rule:
     template: str
     check: Check
     thresholds: Mapping[str, float] = field(default_factory=dict)
+    #: Evaluated (not abstained), this rule held the target's identity or channel against the licence
+    #: register: quiet, that is the positive evidence behind "licensed". ``judge`` says when none could.
+    verifies: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "thresholds", MappingProxyType(dict(self.thresholds)))

@@ -50,7 +50,7 @@ def _check(station, ctx, th):
                  scale=th["same_pi_scale"] if same_pi else th["unsure_scale"])
 
 
-RULE = Rule(id="fm.unlicensed_carrier", kind="fm", weight=55, check=_check,
+RULE = Rule(id="fm.unlicensed_carrier", kind="fm", weight=55, check=_check, verifies=True,
             thresholds={"channel_tolerance_hz": 25e3, "max_excess_db": 20, "exponent": 3.0, "min_peers": 2,
                         "same_pi_scale": 0.3, "unsure_scale": 0.6, "loud_same_pi_scale": 0.6,
                         "free_space_margin_db": 10},

@@ -20,6 +20,6 @@ def _check(cell, ctx, th):
                  scale=th["crowd_scale"] if crowd else 1.0)
 
 
-RULE = Rule(id="gsm.identity_unregistered", kind="gsm", weight=45, check=_check,
+RULE = Rule(id="gsm.identity_unregistered", kind="gsm", weight=45, check=_check, verifies=True,
             thresholds={"crowd_scale": 0.4},
             template="{cell} is in no licensed cell of {register}, which lists {n_plmn} of {plmn}{caveat}")

@@ -12,6 +12,7 @@ from dsp.gsm.cell import Bsic
 from dsp.verdict import (ALL_RULES, FM_RULES, GSM_RULES, HeardAs, PositionFix, TargetHistory, heard_as_of,
                          judge, parse_fm_register)
 from dsp.verdict.rules.base import Abstain, Fired
+from dsp.verdict.verdict import ROGUE_AT, combine
 from verdict_worlds import FM_REGISTER, NOW, fm_world, gsm_world, rds, received_dbfs
 
 
@@ -29,6 +30,12 @@ FM_HIST = ("fm", 98700)
 def _heard(*heard):
     """History of the target's channel (98.7 MHz): earlier decodes by this or other nodes."""
     return {FM_HIST: TargetHistory(heard_as=heard)}
+
+def _located(lat, lon, radius_m, **fix):
+    """A channel history whose newest fix (2 min before the last observation, 6 places) is at (lat, lon)."""
+    fix = {"open": False, "time": NOW - 120, "n_sites": 6, **fix}
+    return TargetHistory(last_seen=NOW, positions=(PositionFix(lat, lon, radius_m, **fix),))
+
 
 # rule id → (firing case, licensed twin, words the reason must contain)
 CASES = {
@@ -68,6 +75,9 @@ CASES = {
         lambda: gsm_world(history={HIST: TargetHistory(positions=(
             PositionFix(31.23, 121.47, 300.0), PositionFix(31.2305, 121.4705, 300.0)))}),
         ["3 position fixes", "2.9 km"]),
+    "gsm.site_mismatch": (lambda: gsm_world(history={HIST: _located(31.2450, 121.4650, 400.0)}),
+                          lambda: gsm_world(history={HIST: _located(31.2210, 121.4790, 400.0)}),
+                          ["located 3.1 km", "China Mobile's register line 5", "95 % region (0.4 km)"]),
     "fm.unlicensed_carrier": (lambda: fm_world({"freq_hz": 96.3e6, "channel_hz": 96.3e6}), fm_world,
                               ["96.30 MHz", "no licence for this place"]),
     "fm.rds_identity_mismatch": (lambda: fm_world({"rds": rds("1234", "CNR 1")}), fm_world,
@@ -98,6 +108,9 @@ CASES = {
                          history=_heard(HeardAs("13A1", True, 38.0, -0.05), HeardAs("13A1", True, 44.0, -0.1))),
         lambda: fm_world(history=_heard(HeardAs("13A1", True, 38.0, -0.05), HeardAs("13A1", True, 44.0, -0.1))),
         ["PI BEEF, in mono", "2 earlier clear decode(s)", "PI 13A1; in stereo", "two transmitters"]),
+    "fm.site_mismatch": (lambda: fm_world(history={FM_HIST: _located(31.2400, 121.4700, 800.0)}),
+                         lambda: fm_world(history={FM_HIST: _located(31.3180, 121.4720, 1500.0)}),
+                         ["located 8.9 km", "China National Radio 1 (GD-001)", "95 % region (0.8 km)"]),
 }
 
 
@@ -248,3 +261,56 @@ def test_heard_as_of_keeps_what_tells_transmitters_apart_with_the_node_clock_rem
     assert heard_as_of(target, ctx) == HeardAs("13A1", True, 35.0, pytest.approx(0.4 - 0.5))
     target, ctx = fm_world({"stereo": False, "pilot_freq_error_hz": None, "rds": None})
     assert heard_as_of(target, ctx) == HeardAs(None, False, 35.0, None)
+
+
+@pytest.mark.parametrize("world,key,rule_id,site", [(fm_world, FM_HIST, "fm.site_mismatch", (31.3200, 121.4700)),
+                                                     (gsm_world, HIST, "gsm.site_mismatch", (31.2200, 121.4800))])
+def test_site_mismatch_abstains_on_open_stale_or_thin_fixes_and_keeps_a_margin(world, key, rule_id, site):
+    rule = ALL_RULES[rule_id]
+    far = (site[0] - 0.0315, site[1])  # 3.5 km south of the licensed site
+
+    def outcome(radius_m, history=None, **fix):
+        return rule.evaluate(*world(history={key: history or _located(*far, radius_m, **fix)}))
+
+    assert isinstance(outcome(1000.0), Fired)
+    # Missing the site by less than the margin (here the radius itself: 2 km) is a fix that misses, not another place.
+    assert outcome(2000.0) is None
+    assert isinstance(outcome(1000.0, open=True), Abstain)                  # open region: its radius bounds nothing
+    assert isinstance(outcome(1000.0, n_sites=2), Abstain)
+    assert isinstance(outcome(1000.0, time=NOW - 3600), Abstain)            # may be another transmitter on the channel
+    assert isinstance(outcome(1000.0, time=None), Abstain)
+    assert isinstance(outcome(0, history=TargetHistory(positions=(PositionFix(*far, 1000.0),))), Abstain)
+    # The newest trusted fix counts: an open fix after it does not hide it, an older closed fix elsewhere does not fire.
+    trusted = _located(*far, 1000.0).positions[0]
+    newer_open = dataclasses.replace(trusted, time=NOW - 30, open=True)
+    assert isinstance(outcome(0, history=TargetHistory(last_seen=NOW, positions=(trusted, newer_open))), Fired)
+    at_site = dataclasses.replace(trusted, lat=site[0], lon=site[1], time=NOW - 30)
+    assert outcome(0, history=TargetHistory(last_seen=NOW, positions=(trusted, at_site))) is None
+
+
+def test_site_mismatch_alone_is_suspicious_and_with_any_other_cue_rogue():
+    located = {FM_HIST: _located(31.2400, 121.4700, 800.0)}
+    alone = judge(*fm_world(history=located), FM_RULES)
+    assert alone.klass == "suspicious" and [r.rule for r in alone.reasons] == ["fm.site_mismatch"]
+    # The weakest cue any other rule can give: its weight at its smallest scale (e.g. a PS-only mismatch, 10).
+    weakest = min(r.weight * min([v for k, v in r.thresholds.items() if k.endswith("scale")], default=1.0)
+                  for r in GSM_RULES + FM_RULES if not r.id.endswith("site_mismatch"))
+    for kind in ("fm", "gsm"):
+        assert combine([ALL_RULES[f"{kind}.site_mismatch"].weight, weakest]) >= ROGUE_AT, weakest
+    with_pi = judge(*fm_world({"rds": rds("1234", "CNR 1")}, history=located), FM_RULES)
+    assert with_pi.klass == "rogue" and {r.rule for r in with_pi.reasons} == {"fm.site_mismatch", "fm.rds_identity_mismatch"}
+
+
+def test_licensed_without_any_register_check_says_nothing_was_checked():
+    """A carrier with no identity that every rule abstains on is "licensed" only by default: the
+    verdict's reason says so (weight 0), while a licensed cell found in the register carries none."""
+    blank = judge(*gsm_world(GSM_BLANK, cells=()), GSM_RULES)
+    assert blank.klass == "licensed" and blank.score == 0
+    (note,) = blank.reasons
+    assert note.rule == "verdict.unverified" and note.weight == 0
+    assert "nothing could be checked" in note.text and "no cell identity decoded" in note.text
+    no_register = judge(*fm_world(fm_register=None), FM_RULES)
+    assert [r.rule for r in no_register.reasons] == ["verdict.unverified"]
+    assert "not held against the licence register" in no_register.reasons[0].text
+    assert judge(*gsm_world(), GSM_RULES).reasons == ()
+    assert judge(*fm_world(), FM_RULES).reasons == ()

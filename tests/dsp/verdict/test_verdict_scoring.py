@@ -49,7 +49,8 @@ def test_json_is_the_interfaces_verdict_object_then_extras():
     obj = judge(target, ctx, GSM_RULES).to_json()
     assert list(obj)[:3] == ["class", "score", "reasons"] and obj["class"] == SUSPICIOUS
     assert all(list(r)[:3] == ["rule", "text", "weight"] for r in obj["reasons"])
-    assert {a["rule"] for a in obj["abstained"]} == {"gsm.arfcn_identity_changes", "gsm.recently_appeared", "gsm.moving"}
+    assert {a["rule"] for a in obj["abstained"]} == {"gsm.arfcn_identity_changes", "gsm.recently_appeared", "gsm.moving",
+                                                      "gsm.site_mismatch"}
     json.dumps(obj)
 
 
