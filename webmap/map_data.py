@@ -103,7 +103,9 @@ def map_targets(conn: Connection, start: float, at: float) -> list[dict]:
         fl = by_target.get(t.id, [])
         latest = _fix_summary(fl[-1]) if fl else None
         track = [[f.lat, f.lon, f.window_end] for f in fl if f.window_end >= start]
-        moving = latest is not None and (latest["moving"] or _track_moves(track))
+        # the station says when it located a target as moving; the scatter of a static target's
+        # early, kilometre-wide fixes is not a track
+        moving = latest is not None and latest["moving"]
         out.append({"id": t.id, "key": t.key, "kind": t.kind, "channel": t.channel, "freq_hz": t.freq_hz,
                     "identity": json.loads(t.identity) if t.identity else None, "label": t.label,
                     "verdict": _verdict(t.verdict),
@@ -121,10 +123,6 @@ def _verdict(raw: str | None) -> dict | None:
         return None
     v = json.loads(raw)
     return {"class": v.get("class"), "score": v.get("score"), "reasons": v.get("reasons", [])}
-
-
-def _track_moves(track: list) -> bool:
-    return len(track) > 1 and _spread_m([(p[2], p[0], p[1]) for p in track]) > 500.0
 
 
 def heat(conn: Connection, start: float, at: float, target_id: int | None = None) -> dict:

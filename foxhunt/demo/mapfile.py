@@ -28,7 +28,7 @@ def write_map(folder: Path, client: StationClient, scenario: Scenario, rows: tup
     m.default_js = [("leaflet", "leaflet/leaflet.js")]
     m.default_css = [("leaflet_css", "leaflet/leaflet.css")]
     layers = {name: folium.FeatureGroup(name=name).add_to(m)
-              for name in ("Sensors", "Vehicle track", "Targets", "95 % regions", "Scenario truth")}
+              for name in ("Sensors", "Vehicle track", "Targets", "Target tracks", "95 % regions", "Scenario truth")}
     for s in snap["sensors"]:
         folium.CircleMarker((s["lat"], s["lon"]), radius=6, color="#1565c0", fill=True,
                             tooltip=f"sensor {s['name']}").add_to(layers["Sensors"])
@@ -45,6 +45,9 @@ def write_map(folder: Path, client: StationClient, scenario: Scenario, rows: tup
                              f" · r95 {fix['radius_95_m']:.0f} m<ul>{reasons}</ul>", max_width=420)
         folium.CircleMarker((fix["lat"], fix["lon"]), radius=7, color=COLOURS.get(verdict, COLOURS[None]),
                             fill=True, fill_opacity=0.9, popup=popup, tooltip=t["key"]).add_to(layers["Targets"])
+        if len(t.get("track") or ()) > 1:      # a moving target: its fixes in time order
+            folium.PolyLine([(p[0], p[1]) for p in t["track"]], color=COLOURS.get(verdict, COLOURS[None]), weight=3,
+                            tooltip=f"{t['key']}: track of {len(t['track'])} fixes").add_to(layers["Target tracks"])
         if fix.get("region"):
             folium.GeoJson(fix["region"], style_function=lambda _f, c=COLOURS.get(verdict, COLOURS[None]): {
                 "color": c, "weight": 1, "fillOpacity": 0.08}).add_to(layers["95 % regions"])

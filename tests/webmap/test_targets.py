@@ -313,3 +313,25 @@ def test_a_weaker_clone_with_the_whole_identity_is_not_a_ghost(fleet, station):
                           _obs("gsm_cell", T0 + i, 31.2, 121.45, _capture(113, 957.6e6, (5, 4), -64.0))])
     station.relocator.run_once(settle=False)
     assert _targets(station)["gsm:113:54:460-01-41018-3342"].label is None
+
+
+def test_the_map_draws_a_track_for_targets_located_as_moving_only(station):
+    import json
+    import time
+
+    from sqlalchemy import insert
+
+    from webmap.map_data import map_targets
+    now = time.time()
+    with station.store.write() as conn:
+        for key, moving in (("gsm:60:24:460-00-1-1", True), ("gsm:12:21:460-00-2-2", False)):
+            tid = conn.execute(insert(targets).values(key=key, kind="gsm", channel="gsm-947.0", freq_hz=947e6,
+                                                      identity="{}", first_seen_at=now - 600, last_seen_at=now,
+                                                      n_observations=1, status="new")).inserted_primary_key[0]
+            for i in range(3):      # fixes 1 km apart
+                conn.execute(insert(fixes).values(target_id=tid, computed_at=now - 300 + i, window_start=now - 400,
+                                                  window_end=now - 300 + 100 * i, n_readings=10, lat=31.2 + 0.01 * i,
+                                                  lon=121.45, radius_95_m=3000.0, fix=json.dumps({"moving": moving})))
+    with station.store.read() as conn:
+        drawn = {t["key"]: t["track"] for t in map_targets(conn, now - 3600, now)}
+    assert len(drawn["gsm:60:24:460-00-1-1"]) == 3 and drawn["gsm:12:21:460-00-2-2"] == []
