@@ -109,3 +109,15 @@ def test_too_few_places_is_a_clear_error(fixed_scenario):
         solve(sc.readings, frame=sc.frame)
     with pytest.raises(LocatorError, match="reading"):
         solve(sc.readings.subset(np.arange(1)), frame=sc.frame)
+
+
+def test_noiseless_near_pass_is_exact_with_the_default_sites():
+    # A drive passing 6 m from the target (about HEIGHT_M/√3, where the power gradient and so the
+    # bound are steepest): the simulator's and the estimator's mean-power models must be the same
+    # (antenna height offset included), and the default sites must keep the readings near the target apart.
+    rng = np.random.default_rng(0)
+    x = np.arange(-1500.0, 1500.0, 10.0)
+    tx = Transmitter(3.0, 6.0, 10.0, 3.2)
+    sc = observe(rng, tx, np.r_[x, np.full(x.size, 700.0)], np.r_[np.zeros(x.size), x], channel=NOISELESS)
+    sol = solve(sc.readings, frame=sc.frame)
+    assert _err(sol, sc) < 0.01
