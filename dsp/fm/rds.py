@@ -58,7 +58,8 @@ def encode_station(pi: int, ps: str, pty: int = 0, rt: str | None = None, tp: bo
 def decode_mpx(mpx: np.ndarray, sample_rate: float, pilot_hz: float | None = None) -> RdsResult | None:
     """RDS of one station's MPX (real, float), or None when no PI reached agreement.
 
-    The PI comes from three error-free A blocks or, on a weaker signal, from block A averaged
+    The PI comes from three error-free A blocks (each in a group whose block B decoded too) or,
+    on a weaker signal, from block A averaged
     over all groups (:func:`dsp.fm.rds_fold.fold_pi`); the other fields then come from whatever
     blocks decode at the group places that fixes.
 
@@ -82,7 +83,7 @@ def decode_mpx(mpx: np.ndarray, sample_rate: float, pilot_hz: float | None = Non
     soft = soft_bits(symbols)
     stats = synchronise(soft)
     result = accumulate(((g.blocks, g.corrected) for g in stats.groups),
-                        blocks_total=stats.blocks_total, blocks_failed=stats.blocks_failed)
+                        blocks_total=stats.blocks_total, blocks_failed=stats.blocks_failed, votes_need_b=True)
     if result is not None:
         return result
     # Too weak for three error-free A blocks: average block A over all groups instead.

@@ -104,11 +104,11 @@ class _Text:
         return decode_chars(self.chars[:end])
 
 
-def _pi_votes(groups: Sequence[tuple[Sequence[_Block], Sequence[int]]]) -> Counter:
+def _pi_votes(groups: Sequence[tuple[Sequence[_Block], Sequence[int]]], need_b: bool) -> Counter:
     votes: Counter = Counter()
     for blocks, corr in groups:
         a, b, c = blocks[0], blocks[1], blocks[2]
-        if a is not None and corr[0] == 0:
+        if a is not None and corr[0] == 0 and (b is not None or not need_b):
             votes[a] += 1
         if b is not None and b >> 11 & 1 and c is not None and corr[2] == 0 and corr[1] == 0:
             votes[c] += 1
@@ -129,13 +129,17 @@ def _ct(b: int, c: int, d: int) -> dt.datetime | None:
 
 
 def accumulate(groups: Iterable[tuple[Sequence[_Block], Sequence[int]]], blocks_total: int | None = None,
-               blocks_failed: int | None = None, pi: int | None = None) -> RdsResult | None:
+               blocks_failed: int | None = None, pi: int | None = None,
+               votes_need_b: bool = False) -> RdsResult | None:
     """RdsResult of groups given as (blocks A..D (None = lost), bits corrected per block), or None
     when no PI reached agreement. Without ``blocks_total`` the error rate counts lost blocks.
-    ``pi``: a PI established otherwise (by :func:`dsp.fm.rds_fold.fold_pi`) instead of the vote."""
+    ``pi``: a PI established otherwise (by :func:`dsp.fm.rds_fold.fold_pi`) instead of the vote.
+    ``votes_need_b``: an A block votes only when its group's block B decoded too (groups framed by
+    block sync: a chance A codeword in content that repeats every group, e.g. a blank PS and one
+    AF, can hold sync with nothing else of the group there to read)."""
     groups = list(groups)
     if pi is None:
-        votes = _pi_votes(groups)
+        votes = _pi_votes(groups, votes_need_b)
         if not votes:
             return None
         pi, n = votes.most_common(1)[0]

@@ -1,11 +1,11 @@
 """IEC 62106-1 Annex C: block synchronisation on offset words and gated error correction.
 
-Sync is acquired when two blocks of the same stream, 26·m bits apart, carry offset words that
-follow each other in group order (A, B, C or C', D). Once in sync each block is checked at its
-expected place; a failed block is corrected only when the syndrome names a burst of at most
-``MAX_BURST`` bits whose bits are all among the least reliable soft bits of the block, and at
-most two blocks of a group may be corrected. Sync is
-dropped after too many failed blocks and searched again (this also recovers from bit slips).
+Sync is acquired when two blocks of the same stream, 26·m bits apart (m not a multiple of 4),
+carry offset words that follow each other in group order (A, B, C or C', D). Once in sync each
+block is checked at its expected place; a failed block is corrected only when the syndrome names
+a burst of at most ``MAX_BURST`` bits whose bits are all among the least reliable soft bits of
+the block, and at most two blocks of a group may be corrected. Sync is dropped after too many
+failed blocks and searched again (this also recovers from bit slips).
 """
 
 from __future__ import annotations
@@ -123,6 +123,7 @@ def synchronise(soft: np.ndarray, max_burst: int = MAX_BURST, start_bit: int | N
         else:
             g = hit
         history: list[bool] = []
+        run: list[SyncedGroup] = []
         while g + 3 * BLOCK_BITS < words.size:
             vals: list[int | None] = []
             corr: list[int] = []
@@ -148,20 +149,36 @@ def synchronise(soft: np.ndarray, max_burst: int = MAX_BURST, start_bit: int | N
                         vals[i], corr[i] = None, 0
                         failed += 1
                         corrected_n -= 1
-            groups.append(SyncedGroup(g, tuple(vals), tuple(corr), cprime))
+            run.append(SyncedGroup(g, tuple(vals), tuple(corr), cprime))
             g += 4 * BLOCK_BITS
             recent = history[-_LOSS_WINDOW:]
             if start_bit is None and len(recent) == _LOSS_WINDOW and recent.count(False) >= _LOSS_FAILS:
                 break
+        # A sync held on chance codewords in content that repeats with the group cycle reads
+        # the same one or two places and never the rest of the group: all four must decode.
+        if start_bit is not None or all(any(x.blocks[k] is not None for x in run) for k in range(4)):
+            groups += run
         pos = g
     return SyncStats(tuple(groups), total, failed, corrected_n)
 
 
 def _acquire(i: int, name: str, hit_at: dict[int, list[str]]) -> int | None:
-    """Group start when a later offset word confirms ``name`` at bit ``i``, else None."""
+    """Group start when a later offset word of another block confirms ``name`` at bit ``i`` and
+    the group after holds an offset word in its place too, else None.
+
+    Content repeats with the group cycle, and so do chance codewords in it: the same offset a
+    whole number of groups on confirms nothing, and a chance pair inside one group of the cycle
+    has nothing in the next group (0A with a blank PS, PTY 10 and one AF: a chance A and B 26
+    bits apart in every segment-2 group held sync and gave a false PI).
+    """
     for m in range(1, _SYNC_SPAN_BLOCKS + 1):
+        if m % 4 == 0:
+            continue
         for other in hit_at.get(i + m * BLOCK_BITS, ()):
             if (_ORDER[other] - _ORDER[name]) % 4 == m % 4:
                 start = i - _ORDER[name] * BLOCK_BITS
-                return start if start >= 0 else start + 4 * BLOCK_BITS
+                start = start if start >= 0 else start + 4 * BLOCK_BITS
+                nxt = start + 4 * BLOCK_BITS
+                if any(_ORDER[o] == k for k in range(4) for o in hit_at.get(nxt + k * BLOCK_BITS, ())):
+                    return start
     return None

@@ -7,6 +7,7 @@ from dsp.fm.rds_demod import coherent_symbols, soft_bits
 from dsp.fm import rds_fold
 from dsp.fm.rds_fold import fold_pi
 from dsp.fm.rds_sync import synchronise
+from dsp.fm.rds_code import encode_block
 
 FS = 240_000.0
 
@@ -73,3 +74,43 @@ def test_fold_claims_nothing_on_noise_or_pilot():
         assert fold_pi(coherent_symbols(rng.normal(0, 1, n).astype(np.float32), FS)) is None
         pilot = (np.cos(2 * np.pi * 19_000 * t + seed) + rng.normal(0, 0.05, n)).astype(np.float32)
         assert fold_pi(coherent_symbols(pilot, FS)) is None
+
+
+def codeword_t(word: int, level: float = 3.0) -> np.ndarray:
+    """Data-bit reliabilities that read ``word`` (first bit first) at |t| = level."""
+    bits = (word >> np.arange(25, -1, -1)) & 1
+    return np.where(bits == 1, level, -level).astype(np.float64)
+
+
+def test_soft_word_fixes_only_weak_bits():
+    word = encode_block(0x9A5C, "A")
+    t = codeword_t(word)
+    assert rds_fold.soft_word(t) == (word, 0.0)
+    weak = t.copy()
+    weak[[4, 5]] = -0.3 * np.sign(weak[[4, 5]])  # one symbol wrong: its two data bits flip
+    hit = rds_fold.soft_word(weak)
+    assert hit is not None and hit[0] == word and abs(hit[1] - 0.6) < 1e-9
+    strong = t.copy()
+    strong[[4, 5]] = -strong[[4, 5]]
+    assert rds_fold.soft_word(strong) is None  # the same flips on confident bits cost too much
+    assert rds_fold.soft_word(codeword_t(encode_block(0x9A5C, "B"))) is None
+    assert rds_fold.soft_word(codeword_t(encode_block(0x9A5C, "B")), "B")[1] == 0.0
+
+
+def test_halves_agree_up_to_two_weak_symbol_errors():
+    word = encode_block(0x9A5C, "A")
+    t = codeword_t(word, 1.5)
+
+    def flipped(*bits):
+        u = t.copy()
+        u[list(bits)] = -0.2 * np.sign(u[list(bits)])
+        return u
+
+    assert rds_fold._agrees(t, word)
+    assert rds_fold._agrees(flipped(4, 5), word)  # one symbol
+    assert rds_fold._agrees(flipped(0, 9, 10), word)  # the first symbol and one inside
+    assert not rds_fold._agrees(flipped(4, 5, 9, 10, 16, 17), word)  # three symbols
+    assert not rds_fold._agrees(flipped(12), word)  # half the window's symbols
+    costly = t.copy()
+    costly[[4, 5]] = -costly[[4, 5]]
+    assert not rds_fold._agrees(costly, word)
