@@ -34,6 +34,9 @@ from webmap.store import Store
 _DECODE_KIND = {"gsm": "gsm_cell", "fm": "fm_station"}
 #: Decodes this much older than the target's newest one are not judged (the cell may have changed).
 RECENT_S = 600.0
+#: Fixes this recent (before the target's last observation) carry their region's trust to the rules
+#: (dsp.verdict.position looks back 20 min).
+FIX_DETAIL_S = 1800.0
 #: Decodes read to choose from (the newest), bounding the work per verdict.
 MAX_DECODES = 200
 _GSM_FIELDS = ("mcc", "mnc", "lac", "cell_id", "bsic", "neighbours", "cro_db", "t3212_decihours",
@@ -150,7 +153,8 @@ class Judge:
 
     @staticmethod
     def _history(conn: Connection, target) -> TargetHistory:
-        track = conn.execute(select(fixes.c.lat, fixes.c.lon, fixes.c.radius_95_m).where(fixes.c.target_id == target.id)
+        track = conn.execute(select(fixes.c.lat, fixes.c.lon, fixes.c.radius_95_m, fixes.c.window_end, fixes.c.fix)
+                             .where(fixes.c.target_id == target.id, fixes.c.lat.is_not(None))
                              .order_by(fixes.c.computed_at)).all()
         identities = ()
         if target.kind == "gsm":
@@ -159,8 +163,19 @@ class Judge:
                    if i and None not in (i.get("mcc"), i.get("mnc"), i.get("lac"), i.get("cell_id"))}
             identities = tuple(sorted(ids))
         return TargetHistory(first_seen=target.first_seen_at, last_seen=target.last_seen_at,
-                             positions=tuple(PositionFix(f.lat, f.lon, f.radius_95_m) for f in track if f.lat is not None),
+                             positions=tuple(_position(f, target.last_seen_at) for f in track),
                              identities=identities)
+
+
+def _position(f, last_seen: float) -> PositionFix:
+    """A stored fix as the rules' PositionFix. The region's trust (open, places, time) is read from
+    the fix's JSON for the fixes of the last ``FIX_DETAIL_S`` only (the rules that use them look no
+    further back); older fixes stay at the record's "unknown" defaults."""
+    if f.window_end is None or last_seen - f.window_end > FIX_DETAIL_S:
+        return PositionFix(f.lat, f.lon, f.radius_95_m)
+    detail = json.loads(f.fix)
+    return PositionFix(f.lat, f.lon, f.radius_95_m, open=detail.get("region_bounded") is False,
+                       time=f.window_end, n_sites=detail.get("n_sites"))
 
 
 def completeness(kind: str, payload: dict) -> tuple:

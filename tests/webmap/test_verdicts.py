@@ -112,3 +112,27 @@ def test_the_decode_judged_is_the_most_complete_recent_one():
     loud = {"snr_db": 30.0, "rds": None}
     assert completeness("fm_station", loud) > completeness("fm_station", {"snr_db": 8.0, "rds": None})
     assert completeness("fm_station", {"snr_db": 8.0, "rds": {"pi": "13A1"}}) > completeness("fm_station", loud)
+
+
+def test_the_rules_see_how_far_a_fix_can_be_trusted(client, station, auth):
+    import json
+
+    from sqlalchemy import insert
+
+    from webmap.schema import fixes
+    registers.load(station.store, "cells", CELLS.format(ci=20821), "regulator.csv")
+    client.post("/api/v1/observations", json=doc_example(), headers=auth)
+    station.relocator.run_once(settle=False)
+    with station.store.write() as conn:
+        t = conn.execute(select(targets).where(targets.c.key == "gsm:62:35:460-00-4361-20821")).one()
+        for bounded, lat in ((False, 31.10), (True, 31.25)):      # 10 km and 6.7 km from the licensed site
+            conn.execute(insert(fixes).values(target_id=t.id, computed_at=t.last_seen_at, window_start=t.first_seen_at,
+                                              window_end=t.last_seen_at, n_readings=40, lat=lat, lon=121.44,
+                                              radius_95_m=400.0, fix=json.dumps({"region_bounded": bounded,
+                                                                                 "n_sites": 12})))
+    with station.store.read() as conn:
+        verdict = station.relocator.judge.evaluate(conn, t)
+    fired = [r.rule for r in verdict.reasons]
+    assert "gsm.site_mismatch" in fired
+    evidence = dict(next(r for r in verdict.reasons if r.rule == "gsm.site_mismatch").evidence)
+    assert any(abs(v - 6.7) < 0.3 for v in evidence.values() if isinstance(v, float)), evidence   # the closed one
