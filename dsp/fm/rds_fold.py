@@ -15,7 +15,8 @@ largest mean |t| over all phases of Gaussian noise measured 0.84 ± 0.08, 1.03 �
 1.95, 2.44, 2.95, 3.63: 10–15 spreads above. A strong phase is soft-decoded as an A block: its
 hard word if that is a codeword with offset A, else the word with the one or two bits flipped
 that the syndrome names and whose |t| sum (the cost) is least, below ``MAX_FIX_COST``
-(:func:`soft_word`). The cheapest phase is the candidate, accepted only when
+(:func:`soft_word`). The cheapest phase (of those, the strongest) is the candidate, accepted
+only when
 
 1. each half of the groups, folded alone (independent noise), reads the same word but for bits
    that at most two symbol errors explain, of |t| summing below ``HALF_COST``;
@@ -168,7 +169,8 @@ def fold_pi(symbols: np.ndarray) -> tuple[int, int] | None:
     found = {j: hit for j in np.flatnonzero(strength >= threshold) if (hit := soft_word(td[j])) is not None}
     if not found:
         return None
-    j = min(found, key=lambda k: found[k][1])
+    # Block A is constant, so among equally cheap phases the strongest.
+    j = min(found, key=lambda k: (found[k][1], -strength[k]))
     word, cost = found[j]
     if not all(_agrees(h[j], word) for h in halves):
         return None
