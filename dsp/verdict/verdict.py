@@ -99,7 +99,7 @@ def _unverified(label: str, rules: Sequence[Rule], abstained: list[tuple[str, st
     why = "; ".join(f"{rule}: {text}" for rule, text in abstained if any(r.id == rule and r.verifies for r in rules))
     n = len(rules)
     checked = n - len(abstained)
-    text = (f"{label}: nothing could be checked ({n} of {n} rules lacked their data: {why or 'no register rule'})"
+    text = (f"{label}: nothing could be checked (all {n} rules lacked their data; {why or 'no register rule'})"
             if checked == 0 else
             f"{label}: not held against the licence register ({why or 'no register rule'}); "
             f"{checked} of {n} rules found nothing against it")

@@ -273,7 +273,7 @@ def test_site_mismatch_abstains_on_open_stale_or_thin_fixes_and_keeps_a_margin(w
         return rule.evaluate(*world(history={key: history or _located(*far, radius_m, **fix)}))
 
     assert isinstance(outcome(1000.0), Fired)
-    # Missing the site by less than the margin (here the radius itself: 2 km) is a fix that misses, not another place.
+    # Missing the site by less than the margin (here 1.5 radii: 3 km) is a fix that misses, not another place.
     assert outcome(2000.0) is None
     assert isinstance(outcome(1000.0, open=True), Abstain)                  # open region: its radius bounds nothing
     assert isinstance(outcome(1000.0, n_sites=2), Abstain)
