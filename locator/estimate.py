@@ -2,7 +2,8 @@
 
 Spec: ML/MAP of (x, y, P0, n) for the log-distance model (locator.pathloss) under the likelihood of
 locator.likelihood: a grid search over the plane with (P0, n) profiled out in closed form, then
-Levenberg–Marquardt refinement from every promising basin, then rejection of outlying sites and refit.
+Levenberg–Marquardt refinement from every promising basin (the position held within the searched
+area), then rejection of outlying sites and refit.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ ROBUST_MIN_SITES = 20
 #: beyond ~20 km a few-km network hears every direction alike (the region is then reported open).
 SEARCH_GROWTH = 2.0
 MAX_SEARCH_MARGIN_M = 16_000.0
+#: Levenberg–Marquardt step scales of (x, y, P0, n).
+X_SCALE = (10.0, 10.0, 5.0, 0.3)
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,8 +79,9 @@ def solve(readings: Readings, *, noise: NoiseModel = NoiseModel(), prior: Expone
                            "at least 3 from distinct positions are needed")
     if not 0.5 <= level < 1.0:
         raise LocatorError(f"level: expected 0.5..1, got {level}")
-    if not search_margin_m > 0:
-        raise LocatorError(f"search_margin_m: expected a positive distance (m), got {search_margin_m}")
+    if not 0 < search_margin_m <= MAX_SEARCH_MARGIN_M:
+        raise LocatorError(f"search_margin_m: expected a positive distance up to {MAX_SEARCH_MARGIN_M:g} m, "
+                           f"got {search_margin_m}")
     freq = float(np.median(readings.freq_hz))
     prior = prior or prior_for(freq)
     p0_prior = (power_prior or power_prior_for(freq)).p0_at(freq)
@@ -85,6 +89,9 @@ def solve(readings: Readings, *, noise: NoiseModel = NoiseModel(), prior: Expone
     x, y = frame.to_xy(readings.lat, readings.lon)
     power = readings.power_dbm
     if node_gain_db:
+        for node, gain in node_gain_db.items():
+            if not np.isfinite(gain):
+                raise LocatorError(f"node_gain_db[{node!r}]: expected a finite gain (dB), got {gain}")
         power = power - np.array([node_gain_db.get(str(n), 0.0) for n in readings.node_id])
     # A strong emitter far outside the sensors (a licensed FM tower beyond a ring of stations) leaves
     # the likelihood high at the edge of the searched area: search again, wider, so the region is not
@@ -125,8 +132,7 @@ def _solve_within(readings: Readings, frame: LocalFrame, x: np.ndarray, y: np.nd
         if dof_raw < MIN_DOF_RESCALE:
             break
         lik = lik.rescaled(float(np.clip(lik.scale2 * lik.data_misfit(theta) / dof_raw, 1e-10, 100.0)))
-        res = least_squares(lik.residuals, theta, lik.jacobian, method="lm", x_scale=[10.0, 10.0, 5.0, 0.3])
-        theta, q_min = res.x, float(res.fun @ res.fun)
+        theta, q_min = _refine(lik, theta, search)
     scale2, dof = scale_estimate(q_min, lik.n_sites - lik.n_rejected)
     delta = threshold(scale2, dof, level)
 
@@ -142,9 +148,9 @@ def _solve_within(readings: Readings, frame: LocalFrame, x: np.ndarray, y: np.nd
     if best.q < q_min - 1e-6:
         # The fine grid found a deeper point than the refinement: start again from there.
         _, p0, n = lik.profile(np.array([best.x]), np.array([best.y]))
-        res = least_squares(lik.residuals, np.array([best.x, best.y, p0[0], n[0]]), lik.jacobian, method="lm")
-        if res.fun @ res.fun < q_min:
-            theta, q_min = res.x, float(res.fun @ res.fun)
+        theta1, q1 = _refine(lik, np.array([best.x, best.y, p0[0], n[0]]), search, x_scale=1.0)
+        if q1 < q_min:
+            theta, q_min = theta1, q1
             region = contour(lik, start, search, q_min, delta, scale2, (theta[0], theta[1]))
 
     u = ~sites.censored
@@ -157,7 +163,7 @@ def _solve_within(readings: Readings, frame: LocalFrame, x: np.ndarray, y: np.nd
 
 def global_fit(lik: Likelihood, search: Box) -> tuple[np.ndarray, float]:
     """Grid search over ``search``, a finer grid around the best few local minima (the peak near a
-    transmitter can be narrower than a coarse cell), then LM refinement from each."""
+    transmitter can be narrower than a coarse cell), then LM refinement from each, within ``search``."""
     xx, yy, h = search.grid(COARSE * COARSE)
     q = lik.profile(xx, yy)[0].reshape(xx.shape)
     is_min = q == ndimage.minimum_filter(q, size=3, mode="nearest")
@@ -168,12 +174,26 @@ def global_fit(lik: Likelihood, search: Box) -> tuple[np.ndarray, float]:
         zx, zy, _ = zoom.grid(ZOOM * ZOOM)
         zq, zp0, zn = lik.profile(zx, zy)
         k = int(np.argmin(zq))
-        res = least_squares(lik.residuals, np.array([zx.flat[k], zy.flat[k], zp0[k], zn[k]]), lik.jacobian,
-                            method="lm", x_scale=[10.0, 10.0, 5.0, 0.3])
-        qv = float(res.fun @ res.fun)
+        theta, qv = _refine(lik, np.array([zx.flat[k], zy.flat[k], zp0[k], zn[k]]), search)
         if best is None or qv < best[1]:
-            best = (res.x, qv)
+            best = (theta, qv)
     return best
+
+
+def _refine(lik: Likelihood, theta0: np.ndarray, search: Box, x_scale=X_SCALE) -> tuple[np.ndarray, float]:
+    """Levenberg–Marquardt from ``theta0``, the position held within ``search``.
+
+    Where Q keeps falling beyond the searched area (readings that a transmitter far outside the
+    sensors explains best: all alike, or too weak or too strong for any place near them) the
+    unconstrained fit runs off, to thousands of km; the bounded fit (trust-region reflective) then
+    puts the estimate on the area's edge, where the region is reported open.
+    """
+    res = least_squares(lik.residuals, theta0, lik.jacobian, method="lm", x_scale=x_scale)
+    if not search.contains(res.x[0], res.x[1]):
+        lo, hi = [search.x0, search.y0, -np.inf, -np.inf], [search.x1, search.y1, np.inf, np.inf]
+        res = least_squares(lik.residuals, np.clip(theta0, lo, hi), lik.jacobian, method="trf", bounds=(lo, hi),
+                            x_scale=x_scale)
+    return res.x, float(res.fun @ res.fun)
 
 
 def _make_fix(readings: Readings, frame: LocalFrame, theta: np.ndarray, region: RegionXY, crlb_m: float,

@@ -50,8 +50,12 @@ class NoiseModel:
     outlier_z: float | None = 3.5
 
     def __post_init__(self) -> None:
-        if not (self.shadowing_db > 0 and self.decorrelation_m > 0 and self.site_m > 0 and self.far_site_m > 0):
-            raise LocatorError("noise model: shadowing_db, decorrelation_m, site_m and far_site_m must be positive")
+        sizes = (self.shadowing_db, self.decorrelation_m, self.site_m, self.far_site_m, self.censored_site_m)
+        if not all(0 < v < np.inf for v in sizes):
+            raise LocatorError("noise model: shadowing_db, decorrelation_m, site_m, far_site_m and censored_site_m "
+                               "must be positive and finite")
+        if self.outlier_z is not None and not self.outlier_z > 0:
+            raise LocatorError(f"noise model: outlier_z must be positive or None, got {self.outlier_z}")
 
 
 @dataclass(frozen=True, eq=False)

@@ -14,6 +14,9 @@ import numpy as np
 from locator.errors import LocatorError
 from locator.geodesy import check_latlon
 
+#: |power_dbm| beyond this is no received power (a unit or column mix-up); it would also overflow Q.
+MAX_ABS_POWER_DBM = 1000.0
+
 
 @dataclass(frozen=True)
 class Reading:
@@ -50,6 +53,10 @@ class Readings:
         for name in ("timestamp", "freq_hz", "power_dbm"):
             if not np.all(np.isfinite(getattr(self, name))):
                 raise LocatorError(f"readings.{name}: every value must be a finite number")
+        if np.any(self.freq_hz <= 0):
+            raise LocatorError("readings.freq_hz: every value must be a positive frequency (Hz)")
+        if np.any(np.abs(self.power_dbm) > MAX_ABS_POWER_DBM):
+            raise LocatorError(f"readings.power_dbm: every value must be within ±{MAX_ABS_POWER_DBM:g} dBm")
         check_latlon(self.lat, self.lon, "readings")
 
     def __len__(self) -> int:

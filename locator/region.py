@@ -43,6 +43,9 @@ class Box:
         xx, yy = np.meshgrid(gx, gy)
         return xx, yy, h
 
+    def contains(self, x: float, y: float) -> bool:
+        return self.x0 <= x <= self.x1 and self.y0 <= y <= self.y1
+
     def grow(self, margin: float, within: "Box") -> "Box":
         return Box(max(self.x0 - margin, within.x0), min(self.x1 + margin, within.x1),
                    max(self.y0 - margin, within.y0), min(self.y1 + margin, within.y1))
