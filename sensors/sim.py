@@ -3,7 +3,8 @@
 Per read, for every emitter on air whose emission falls inside the hop: its real waveform from the
 dsp transmitters (GSM BCCH carrier, FM station, an FM station's spurious emission), scaled by
 log-distance path loss (locator.pathloss) with spatially correlated shadowing (locator.simulate,
-one frozen field per emitter, so the same place always sees the same shadowing), the node's
+one frozen field per emitter, so the same place always sees the same shadowing; a moving emitter's
+field is over both ends of the link, Gudmundson's decorrelation at each), the node's
 antenna gain, shifted by the node's LO error (ppm); plus thermal noise kTB·NF over the sample
 rate. Waveforms are rendered at 480 kHz and moved to their frequencies and the capture rate all
 at once (sensors.synth): the cost per emitter is that of its low-rate waveform. Powers become dBFS through the tuner gain (AGC or manual) and the node's full-scale input,
@@ -195,9 +196,36 @@ class Channel:
         prop = self.scenario.propagation
         # The field is a function of place: the same generator seed gives the same field every call.
         rng = np.random.default_rng([self.scenario.seed, e.shadow_seed])
+        if _moves(e):
+            return mean + link_shadowing(rng, (ex, ey), (nx, ny), prop.shadowing_db, prop.decorrelation_m)
         shadow = float(shadowing_field(rng, np.atleast_1d(nx), np.atleast_1d(ny), prop.shadowing_db,
                                        prop.decorrelation_m)[0])
         return mean + shadow
+
+
+def _moves(e: Emission) -> bool:
+    return getattr(e.emitter, "path", None) is not None
+
+
+def link_shadowing(rng: np.random.Generator, tx: tuple[float, float], rx: tuple[float, float], sd_db: float,
+                   decorrelation_m: float, n_features: int = 2000) -> float:
+    """One draw of a zero-mean Gaussian field over links with covariance
+    sd²·exp(−|Δtx|/d_c)·exp(−|Δrx|/d_c), at the link ``tx`` → ``rx`` (local metres).
+
+    Shadowing decorrelates when either end moves by d_c (Gudmundson at both ends). With ``tx``
+    held still it is the one-end field of locator.simulate.shadowing_field (same law, same
+    random-feature construction: Cauchy frequencies, here one per end), so a parked emitter's
+    statistics over receiver places are those of a fixed one. A sum of a field over each end,
+    (F(rx) + G(tx))/√2, would leave half the variance fixed for a fixed receiver over the
+    whole drive.
+    """
+    # Per end: k = z / (d_c·|w|), z ~ N(0, I2), w ~ N(0, 1) has characteristic function exp(−|Δ|/d_c);
+    # independent ends multiply.
+    k = rng.standard_normal((n_features, 4)) / (decorrelation_m * np.abs(rng.standard_normal((n_features, 2)))
+                                                ).repeat(2, axis=1)
+    phase = rng.uniform(0.0, 2.0 * np.pi, n_features)
+    arg = k @ np.array([tx[0], tx[1], rx[0], rx[1]]) + phase
+    return float(sd_db * math.sqrt(2.0 / n_features) * np.cos(arg).sum())
 
 
 # ---------------------------------------------------------------------------------------- source
