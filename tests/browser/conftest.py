@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import update
 from werkzeug.serving import make_server
 
+from browser_data import HOSTILE_PS
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 PASSWORD = "correct horse battery"
-HOSTILE_PS = "<img src=x onerror=alert(1)>"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def why_no_browser() -> str | None:

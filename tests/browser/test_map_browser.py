@@ -8,7 +8,7 @@ import json
 import re
 import zlib
 
-from conftest import HOSTILE_PS, SCREENSHOTS
+from browser_data import HOSTILE_PS, SCREENSHOTS
 
 ROGUE_GSM = "gsm:62:36:460-00-4361-20821"
 PIRATE_FM = "fm:fm-91.3"
@@ -202,3 +202,61 @@ def test_liaison_cannot_change_anything(login, server):
     with server.station.store.read() as conn:
         assert cases.get(conn, case.id).state == "new"
         assert [e["kind"] for e in cases.events(conn, case.id)] == ["open"]
+
+
+OPEN_TEXT = "open: the sensors' geometry does not bound it — more readings needed (drive around it)"
+
+
+def _add_open_fix(server, key: str) -> int:
+    """A newer fix for ``key`` whose 95 % region reaches the edge of the searched area (as the
+    locator reports a far FM tower heard only by the ring of fixed sensors): ~30 km across."""
+    from sqlalchemy import insert, select
+
+    from webmap.schema import fixes
+    tid = _target_id(server, key)
+    with server.station.store.write() as conn:
+        last = conn.execute(select(fixes).where(fixes.c.target_id == tid).order_by(fixes.c.id.desc())).first()
+        fx = json.loads(last.fix)
+        lat, lon = last.lat + 0.12, last.lon + 0.1
+        ring = [[lon - 0.16, lat - 0.13], [lon + 0.16, lat - 0.13], [lon + 0.16, lat + 0.13],
+                [lon - 0.16, lat + 0.13], [lon - 0.16, lat - 0.13]]
+        fx.update(lat=lat, lon=lon, radius_95_m=17500.0, region_bounded=False,
+                  region={"type": "Polygon", "coordinates": [ring]})
+        return conn.execute(insert(fixes).values(
+            target_id=tid, computed_at=last.computed_at + 1, window_start=last.window_start,
+            window_end=last.window_end, n_readings=last.n_readings, lat=lat, lon=lon,
+            radius_95_m=17500.0, fix=json.dumps(fx))).inserted_primary_key[0]
+
+
+def test_open_region_is_a_dashed_outline_under_the_closed_ones(login, server):
+    from sqlalchemy import delete
+
+    from webmap.schema import fixes
+    fix_id = _add_open_fix(server, "fm:fm-90.2")
+    try:
+        s = login("field")
+        page = _open_map(s)
+        located = _located(server)
+        name = json.loads(page.text_content("#fh-config"))["names"]["regions"]
+        # each region is a GeoJSON group (the extra modes are bare circle markers): its path's style, in drawing order
+        styles = page.evaluate("n => window[n].getLayers().filter(g => g.getLayers)"
+                               ".map(g => g.getLayers()[0].options)"
+                               ".map(o => ({fill: o.fill, fillOpacity: o.fillOpacity, dash: o.dashArray || null,"
+                               " interactive: o.interactive}))", name)
+        assert len(styles) == located
+        open_, closed = styles[0], styles[1:]
+        assert open_["fill"] is False and open_["dash"] and open_["interactive"] is False, open_
+        assert closed and all(c["fill"] is not False and c["fillOpacity"] > 0 and c["dash"] is None for c in closed), closed
+        assert f"{located} located, 1 open" in page.inner_text("#fh-status")
+        # the first view fits the sensors and the closed regions' targets, not an open estimate ~15 km out
+        in_view = "id => window.fhMap.map.getBounds().contains(window.fhMap.markers()[id].getLatLng())"
+        assert page.evaluate(in_view, _target_id(server, "fm:fm-90.2")) is False
+        assert page.evaluate(in_view, _target_id(server, ROGUE_GSM)) is True
+        text = _open_popup(page, _target_id(server, "fm:fm-90.2")).inner_text()
+        assert OPEN_TEXT in text and "17.5 km" not in text, text
+        rogue = _open_popup(page, _target_id(server, ROGUE_GSM))
+        assert OPEN_TEXT not in rogue.inner_text() and re.search(r"radius \d+ m, area", rogue.inner_text())
+        assert not s.errors and not s.dialogs, (s.errors, s.dialogs)
+    finally:
+        with server.station.store.write() as conn:
+            conn.execute(delete(fixes).where(fixes.c.id == fix_id))

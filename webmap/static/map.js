@@ -9,6 +9,8 @@
   Object.keys(cfg.names).forEach(function (k) { if (k !== "map") layers[k] = window[cfg.names[k]]; });
   var COLOURS = {rogue: "#d7191c", suspicious: "#fd8d3c", licensed: "#1a9641"};
   var UNJUDGED = "#6a6a8a";
+  // a region still touching the edge of the searched area says where the target is not, not where it is
+  var OPEN_TEXT = "open: the sensors' geometry does not bound it — more readings needed (drive around it)";
   var slider = document.getElementById("fh-time");
   var hoursSel = document.getElementById("fh-hours");
   var timeLabel = document.getElementById("fh-time-label");
@@ -28,6 +30,7 @@
     return Date.now() / 1000 - back;
   }
   function colour(t) { return t.verdict && COLOURS[t.verdict["class"]] || UNJUDGED; }
+  function isOpen(fix) { return fix.region_bounded === false; }     // null: a fix stored before the flag existed
 
   function identityText(t) {
     var id = t.identity || {};
@@ -68,9 +71,13 @@
     fh.row(tab, "observations", t.n_observations);
     if (t.fix) {
       fh.row(tab, "estimate", t.fix.lat.toFixed(5) + ", " + t.fix.lon.toFixed(5));
-      fh.row(tab, "95 % region", "radius " + fh.metres(t.fix.radius_95_m) + ", area " +
-             (t.fix.area_95_m2 === null ? "–" : (t.fix.area_95_m2 / 1e6).toFixed(3) + " km²") +
-             (t.fix.modes.length > 1 ? ", " + t.fix.modes.length + " modes (ambiguous)" : ""));
+      if (isOpen(t.fix)) {
+        fh.row(tab, "95 % region", OPEN_TEXT).className = "fh-region-open";
+      } else {
+        fh.row(tab, "95 % region", "radius " + fh.metres(t.fix.radius_95_m) + ", area " +
+               (t.fix.area_95_m2 === null ? "–" : (t.fix.area_95_m2 / 1e6).toFixed(3) + " km²") +
+               (t.fix.modes.length > 1 ? ", " + t.fix.modes.length + " modes (ambiguous)" : ""));
+      }
       fh.row(tab, "CRLB", fh.metres(t.fix.crlb_m));
       fh.row(tab, "EIRP", t.fix.tx_power_dbm === null ? null : t.fix.tx_power_dbm + " dBm");
       fh.row(tab, "fix", t.fix.n_readings + " readings, " + fh.when(t.fix.computed_at));
@@ -148,14 +155,21 @@
         }
       }
     });
+    var fixed = d.targets.filter(function (t) { return t.fix; });
+    var open = fixed.filter(function (t) { return isOpen(t.fix); });
+    // open regions (tens of km of "somewhere out there") go in first, as bare dashed outlines, so
+    // the closed ones, the answers, stay filled on top and their markers clickable through them
+    open.concat(fixed.filter(function (t) { return !isOpen(t.fix); })).forEach(function (t) {
+      if (!t.fix.region) return;
+      var c = colour(t);
+      var style = isOpen(t.fix) ? {color: c, weight: 2, opacity: 0.8, dashArray: "8 6", fill: false, interactive: false}
+                                : {color: c, weight: 2, fillColor: c, fillOpacity: 0.15};
+      L.geoJSON(t.fix.region, {style: style}).addTo(layers.regions);
+    });
     var located = 0;
-    d.targets.forEach(function (t) {
-      if (!t.fix) return;
+    fixed.forEach(function (t) {
       located += 1;
       var c = colour(t);
-      if (t.fix.region) {
-        L.geoJSON(t.fix.region, {style: {color: c, weight: 2, fillColor: c, fillOpacity: 0.15}}).addTo(layers.regions);
-      }
       t.fix.modes.slice(1).forEach(function (md) {
         L.circleMarker([md.lat, md.lon], {radius: 5, color: c, weight: 2, fillOpacity: 0}).addTo(layers.regions);
       });
@@ -163,13 +177,13 @@
         L.polyline(t.track.map(function (p) { return [p[0], p[1]]; }), {color: c, weight: 3}).addTo(layers.tracks);
       }
       var m = L.circleMarker([t.fix.lat, t.fix.lon], {radius: 9, color: "#000", weight: 1, fillColor: c, fillOpacity: 0.95});
-      m.bindTooltip(fh.el("span", null, identityText(t)));
+      m.bindTooltip(fh.el("span", null, identityText(t) + (isOpen(t.fix) ? " (region open)" : "")));
       m.bindPopup(function () { return popupFor(t); }, {maxWidth: 420, maxHeight: 340});
       m.on("popupopen", function () { openTarget = t.id; });
       m.on("popupclose", function () { if (openTarget === t.id) openTarget = null; });
       m.addTo(layers.targets);
       markers[t.id] = m;
-      bounds.push([t.fix.lat, t.fix.lon]);
+      if (!isOpen(t.fix)) bounds.push([t.fix.lat, t.fix.lon]);   // a far open estimate would zoom the answers away
     });
     var cell = d.heat.cell_deg / 2;
     d.heat.cells.forEach(function (h) {
@@ -185,7 +199,7 @@
     });
     if (!fitted && bounds.length) { map.fitBounds(bounds, {padding: [30, 30]}); fitted = true; }
     if (reopen !== null && markers[reopen]) markers[reopen].openPopup();
-    status.textContent = d.targets.length + " targets (" + located + " located), " + d.sensors.length +
+    status.textContent = d.targets.length + " targets (" + located + " located, " + open.length + " open), " + d.sensors.length +
       " sensors, " + d.heat.cells.length + " heat cells" + (heatTarget !== null ? " of target " + heatTarget : "") +
       " — " + fh.when(d.at);
     if (!document.body.hasAttribute("data-fh-drawn")) {      // first draw: ms since navigation (benchmarks/map_load.py)
