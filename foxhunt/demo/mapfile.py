@@ -46,8 +46,9 @@ def write_map(folder: Path, client: StationClient, scenario: Scenario, rows: tup
     m.default_js = [("leaflet", "leaflet/leaflet.js")]
     m.default_css = [("leaflet_css", "leaflet/leaflet.css")]
     m.get_root().header.add_child(folium.Element(DOLLAR))
+    # drawn in this order: the regions under the targets, or a click on a marker hits its region
     layers = {name: folium.FeatureGroup(name=name).add_to(m)
-              for name in ("Sensors", "Vehicle track", "Targets", "Target tracks", "95 % regions", "Scenario truth")}
+              for name in ("Sensors", "Vehicle track", "95 % regions", "Targets", "Target tracks", "Scenario truth")}
     for s in snap["sensors"]:
         folium.CircleMarker((s["lat"], s["lon"]), radius=6, color="#1565c0", fill=True,
                             tooltip=f"sensor {html.escape(s['name'])}").add_to(layers["Sensors"])

@@ -89,6 +89,14 @@ def test_the_file_draws_everything_offline_in_a_browser(browser, written):
     paths = p.eval_on_selector_all("path[stroke-dasharray='8 6'], path[fill-opacity='0.08']",
                                    "ps => ps.map(e => [e.getAttribute('fill'), e.getAttribute('stroke-dasharray')])")
     assert paths == [["none", "8 6"], ["#c0392b", None]], paths
+    # a click on the closed target's marker, inside its region, opens its popup
+    ident = [k for k in p.evaluate("Object.keys(window)") if k.startswith("circle_marker_")]
+    where = p.evaluate("ks => ks.map(k => { const m = window[k]; const q = m._map.latLngToContainerPoint(m.getLatLng());"
+                       " return [m.options.radius, m.options.color, q.x, q.y]; })", ident)
+    box = p.locator(".folium-map").bounding_box()
+    x, y = next((x, y) for r, c, x, y in where if r == 7 and c == "#c0392b")
+    p.mouse.click(box["x"] + x, box["y"] + y)
+    p.wait_for_selector(".leaflet-popup-content:has-text('r95 412 m')", timeout=5_000)
     texts = p.evaluate("""() => {
         const out = [];
         for (const k of Object.keys(window)) {

@@ -252,9 +252,17 @@ def test_open_region_is_a_dashed_outline_under_the_closed_ones(login, server):
         in_view = "id => window.fhMap.map.getBounds().contains(window.fhMap.markers()[id].getLatLng())"
         assert page.evaluate(in_view, _target_id(server, "fm:fm-90.2")) is False
         assert page.evaluate(in_view, _target_id(server, ROGUE_GSM)) is True
+        # a click on a marker opens its popup: every region lies beneath every marker
+        rogue_id = _target_id(server, ROGUE_GSM)
+        page.wait_for_function("() => !document.querySelector('.leaflet-zoom-anim')")   # the first fit's zoom
+        x, y = page.evaluate("id => { const m = window.fhMap; const q = m.map.latLngToContainerPoint("
+                             "m.markers()[id].getLatLng()); return [q.x, q.y]; }", rogue_id)
+        box = page.locator(".folium-map").bounding_box()
+        page.mouse.click(box["x"] + x, box["y"] + y)
+        page.wait_for_selector(f".fh-popup[data-target='{rogue_id}']", timeout=5_000)
         text = _open_popup(page, _target_id(server, "fm:fm-90.2")).inner_text()
         assert OPEN_TEXT in text and "17.5 km" not in text, text
-        rogue = _open_popup(page, _target_id(server, ROGUE_GSM))
+        rogue = _open_popup(page, rogue_id)
         assert OPEN_TEXT not in rogue.inner_text() and re.search(r"radius \d+ m, area", rogue.inner_text())
         assert not s.errors and not s.dialogs, (s.errors, s.dialogs)
     finally:
