@@ -78,7 +78,9 @@ class ApproachGuide:
                "estimate": None, "bearing_deg": None, "distance_m": None, "next_waypoint": None,
                "levels": levels, "trend": trend([lv[1] for lv in levels])}
         if fix is not None and fix.lat is not None:
+            # An open region reaches the searched area's edge: its radius is no answer for the van.
             out["estimate"] = {"lat": fix.lat, "lon": fix.lon, "radius_95_m": fix.radius_95_m,
+                               "open": json.loads(fix.fix or "{}").get("region_bounded") is False,
                                "computed_at": fix.computed_at}
             if here is not None:
                 d, b = distance_bearing(here.lat, here.lon, fix.lat, fix.lon)

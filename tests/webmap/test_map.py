@@ -130,6 +130,26 @@ def test_approach_points_at_the_estimate(city_app, liaison):
     assert s["levels"] and all(len(lv) == 3 for lv in s["levels"])
     assert s["trend"] in ("hotter", "colder", "steady")
     assert liaison.get(f"/approach/{tid}.json?node=nobody").status_code == 404
+
+
+def test_approach_says_when_the_region_is_open(city_app, liaison):
+    import json
+    from sqlalchemy import select, update
+    from webmap.schema import fixes
+    tid = target_id(city_app[0], "gsm:62:36:460-00-4361-20821")
+    store = city_app[0].extensions["foxhunt"].store
+    with store.read() as conn:
+        row = conn.execute(select(fixes.c.id, fixes.c.fix).where(fixes.c.target_id == tid)
+                           .order_by(fixes.c.id.desc()).limit(1)).one()
+    try:
+        for bounded in (True, False):
+            doc = dict(json.loads(row.fix), region_bounded=bounded)
+            with store.write() as conn:
+                conn.execute(update(fixes).where(fixes.c.id == row.id).values(fix=json.dumps(doc)))
+            assert liaison.get(f"/approach/{tid}.json?node=van-1").json["estimate"]["open"] is not bounded
+    finally:
+        with store.write() as conn:
+            conn.execute(update(fixes).where(fixes.c.id == row.id).values(fix=row.fix))
     page = liaison.get(f"/approach/{tid}?node=%3Cb%3Evan")
     assert b"<b>van" not in page.data and b"&lt;b&gt;van" in page.data
 

@@ -45,7 +45,9 @@
     var w = s.next_waypoint;
     text("fh-waypoint", w ? w.lat.toFixed(5) + ", " + w.lon.toFixed(5) + " (" + w.gain_bits + " bits expected)" : "–");
     var e = s.estimate;
-    text("fh-estimate", e ? e.lat.toFixed(5) + ", " + e.lon.toFixed(5) + " ± " + fh.metres(e.radius_95_m) + " (95 %)" : "–");
+    text("fh-estimate", !e ? "–" : e.lat.toFixed(5) + ", " + e.lon.toFixed(5) + (e.open
+      ? " (open: the sensors' geometry does not bound it — more readings needed, drive around it)"
+      : " ± " + fh.metres(e.radius_95_m) + " (95 %)"));
     document.body.setAttribute("data-fh-ready", "1");
   }
 
