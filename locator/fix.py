@@ -5,9 +5,12 @@ Spec: the ``locate --json`` target object of INTERFACES.md (its keys first, in i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import numpy as np
 import shapely
+
+from locator.geodesy import LocalFrame
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,22 @@ class Fix:
     n_censored: int               # readings at a receiver's floor
     n_downweighted: int           # sites the robust fit rejected as outliers
     shadowing_db: float           # the fitted shadowing standard deviation
+
+    def widened(self, margin_m: float) -> "Fix":
+        """The fix with its 95 % region grown by ``margin_m`` metres all round (on a local metric
+        frame at the estimate), its radius and area to match: e.g. how far a moving target may have
+        gone since the readings it was located on."""
+        frame = LocalFrame.around(np.array([self.lat]), np.array([self.lon]))
+
+        def to_xy(c):
+            return np.column_stack(frame.to_xy(c[:, 1], c[:, 0]))
+
+        def to_lonlat(c):
+            return np.column_stack(frame.to_latlon(c[:, 0], c[:, 1])[::-1])
+
+        grown = shapely.transform(self.region, to_xy).buffer(margin_m)
+        return replace(self, region=shapely.transform(grown, to_lonlat), radius_95_m=self.radius_95_m + margin_m,
+                       area_95_m2=float(grown.area))
 
     def region_geojson(self) -> dict:
         """The region as a GeoJSON geometry (Polygon, or MultiPolygon when there are several modes)."""

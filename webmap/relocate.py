@@ -44,8 +44,6 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
-import shapely
-from shapely.geometry import mapping
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 
 from locator.errors import LocatorError
@@ -151,21 +149,9 @@ def _locate_recent(locate_fn: Callable, readings: Readings) -> dict:
             if len(recent) == len(readings):
                 raise
             span *= 2.0
-    out = fix.to_json()
     heard = recent.timestamp[~recent.censored]
     allowance = MOVING_SPEED_M_S * (end - float(np.median(heard)))
-    frame = LocalFrame.around(np.array([fix.lat]), np.array([fix.lon]))
-
-    def to_xy(c):
-        return np.column_stack(frame.to_xy(c[:, 1], c[:, 0]))
-
-    def to_lonlat(c):
-        return np.column_stack(frame.to_latlon(c[:, 0], c[:, 1])[::-1])
-
-    region = shapely.transform(shapely.transform(fix.region, to_xy).buffer(allowance), to_lonlat)
-    out["region"] = mapping(shapely.transform(region, lambda c: c.round(7)))
-    out["radius_95_m"] = round(fix.radius_95_m + allowance, 1)
-    out["area_95_m2"] = round(float(shapely.transform(region, to_xy).area), 0)
+    out = fix.widened(allowance).to_json()
     out["window"] = [float(recent.timestamp.min()), end]
     out["motion_allowance_m"] = round(allowance, 1)
     return out
