@@ -53,6 +53,7 @@ from locator.pathloss import ExponentPrior, calibrate
 from locator.readings import Readings
 from locator.tracking import motion_test
 from webmap import audit
+from webmap.cases import latest_fix
 from webmap.grouping import absorb_partials, ghost_of
 from webmap.metrics import Metrics
 from webmap.schema import fixes, nodes, observations, targets
@@ -311,9 +312,8 @@ class Relocator:
 
     def _was_moving(self, t) -> bool:
         with self.store.read() as conn:
-            last = conn.execute(select(fixes.c.fix).where(fixes.c.target_id == t.id)
-                                .order_by(fixes.c.id.desc()).limit(1)).scalar()
-        return bool(last and json.loads(last).get("moving"))
+            last = latest_fix(conn, t.id)
+        return bool(last and json.loads(last.fix).get("moving"))
 
     def relocate(self, t) -> dict | None:
         r = self.readings(t)
