@@ -178,9 +178,12 @@
       }
       var m = L.circleMarker([t.fix.lat, t.fix.lon], {radius: 9, color: "#000", weight: 1, fillColor: c, fillOpacity: 0.95});
       m.bindTooltip(fh.el("span", null, identityText(t) + (isOpen(t.fix) ? " (region open)" : "")));
-      m.bindPopup(function () { return popupFor(t); }, {maxWidth: 420, maxHeight: 340});
+      // Leaflet calls a content function again on every popup.update(); popupFor's own update (to
+      // re-pan the grown popup) would then rebuild it and fetch again, forever: build once per opening
+      var box = null;
+      m.bindPopup(function () { return box || (box = popupFor(t)); }, {maxWidth: 420, maxHeight: 340});
       m.on("popupopen", function () { openTarget = t.id; });
-      m.on("popupclose", function () { if (openTarget === t.id) openTarget = null; });
+      m.on("popupclose", function () { box = null; if (openTarget === t.id) openTarget = null; });
       m.addTo(layers.targets);
       markers[t.id] = m;
       if (!isOpen(t.fix)) bounds.push([t.fix.lat, t.fix.lon]);   // a far open estimate would zoom the answers away
