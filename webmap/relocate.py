@@ -46,6 +46,7 @@ from concurrent.futures.process import BrokenProcessPool
 import numpy as np
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 
+from dsp.verdict.registers import cell_key
 from locator.errors import LocatorError
 from locator.estimate import locate
 from locator.geodesy import LocalFrame
@@ -156,6 +157,15 @@ def _locate_recent(locate_fn: Callable, readings: Readings) -> dict:
     out["window"] = [float(recent.timestamp.min()), end]
     out["motion_allowance_m"] = round(allowance, 1)
     return out
+
+
+def cell_identity(identity: str | None) -> tuple[str, int, int, int] | None:
+    """(MCC, MNC, LAC, CI) of a GSM target's stored identity (``targets.identity`` JSON), as the
+    licence register keys its cells; None when any of them was not decoded."""
+    ident = json.loads(identity) if identity else None
+    if not ident or any(ident.get(k) is None for k in ("mcc", "mnc", "lac", "cell_id")):
+        return None
+    return cell_key(ident["mcc"], ident["mnc"], ident["lac"], ident["cell_id"])
 
 
 class Relocator:
@@ -358,17 +368,12 @@ class Relocator:
         self._calibrated_at = now()
         with self.store.read() as conn:
             register = self.judge.registers.get(conn, "cells")
-            sites = {}
-            for c in (register.cells if register is not None else ()):
-                sites[(c.mcc, int(c.mnc), int(c.lac), int(c.cell_id))] = (c.lat, c.lon)
+            sites = {c.identity: (c.lat, c.lon) for c in (register.cells if register is not None else ())}
             known = {}
-            for tid, key in conn.execute(select(targets.c.id, targets.c.key).where(targets.c.kind == "gsm")):
-                parts = key.split(":")
-                if len(parts) == 4:
-                    mcc, mnc, lac, ci = parts[3].split("-")
-                    site = sites.get((mcc, int(mnc), int(lac), int(ci)))
-                    if site is not None:
-                        known[tid] = site
+            for tid, identity in conn.execute(select(targets.c.id, targets.c.identity).where(targets.c.kind == "gsm")):
+                site = sites.get(cell_identity(identity))
+                if site is not None:
+                    known[tid] = site
             newest = conn.execute(select(func.max(observations.c.time)).where(observations.c.kind == "power")).scalar()
             rows = [] if not known or newest is None else conn.execute(
                 select(observations.c.target_id, nodes.c.name, observations.c.lat, observations.c.lon,

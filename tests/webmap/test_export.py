@@ -1,5 +1,6 @@
 """Exports: GeoJSON (RFC 7946), KML 2.2 with attacker strings escaped twice in descriptions, CSV with
-formula injection neutralised, readings in the READINGS.csv columns of INTERFACES.md."""
+formula injection neutralised, readings in the READINGS.csv columns of INTERFACES.md; every target
+export says whether its region is open, and KML does not draw an open region as an answer."""
 
 from __future__ import annotations
 
@@ -10,9 +11,13 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from map_station import HOSTILE_LABEL, HOSTILE_PS, client_for, seeded_app
-from webmap.export import READING_COLUMNS, TARGET_COLUMNS, csv_cell
+from webmap.export import READING_COLUMNS, TARGET_COLUMNS, csv_cell, region_open
 
 KML = "{http://www.opengis.net/kml/2.2}"
+#: The targets.csv columns before the open-region flag: spreadsheets and scripts read them by position.
+FIRST_TARGET_COLUMNS = ("id", "key", "kind", "channel", "freq_hz", "mcc", "mnc", "lac", "cell_id", "arfcn", "pi",
+                        "ps", "label", "verdict", "score", "reasons", "first_seen", "last_seen", "n_observations",
+                        "lat", "lon", "radius_95_m", "crlb_m", "case_state")
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +100,58 @@ def test_readings_csv_is_the_locate_input(liaison):
     since = times[len(times) // 2]
     later = list(csv.reader(io.StringIO(c.get(f"/export/readings.csv?since={since}").data.decode())))[1:]
     assert 0 < len(later) < len(body) and all(float(x[0]) >= since for x in later)
+
+
+def _open_by_id(c) -> dict[int, bool]:
+    """Per located target, whether the station's own fix says its region is open."""
+    return {t["id"]: t["fix"]["fix"]["region_bounded"] is False
+            for t in c.get("/api/v1/targets").json["targets"] if t.get("fix")}
+
+
+@pytest.mark.parametrize("fix, expected", [({"region_bounded": False}, True), ({"region_bounded": True}, False),
+                                           ({"lat": 31.2}, None), (None, None)])
+def test_region_open_reads_the_locators_flag(fix, expected):
+    assert region_open(fix) is expected
+
+
+def test_geojson_says_which_regions_are_open(liaison):
+    c, _ = liaison
+    want = _open_by_id(c)
+    assert set(want.values()) == {True, False}          # the seeded city has both kinds
+    feats = c.get("/export/targets.geojson").json["features"]
+    for kind in ("estimate", "region_95"):
+        got = {f["properties"]["id"]: f["properties"]["region_open"] for f in feats
+               if f["properties"]["feature"] == kind}
+        assert got == want, kind
+
+
+def test_kml_draws_an_open_region_as_a_bare_outline_and_says_why(liaison):
+    c, _ = liaison
+    want = _open_by_id(c)
+    root = ET.fromstring(c.get("/export/targets.kml").data)
+    styles = {s.get("id"): s for s in root.iter(f"{KML}Style")}
+    for m in root.findall(f".//{KML}Placemark"):
+        is_open = want[int(m.get("id").removeprefix("target-"))]
+        data = {d.get("name"): d.find(f"{KML}value").text for d in m.iter(f"{KML}Data")}
+        assert data["region_open"] == ("true" if is_open else "false")
+        style = styles[m.find(f"{KML}styleUrl").text.removeprefix("#")]
+        poly = style.find(f"{KML}PolyStyle")
+        desc = m.find(f"{KML}description").text
+        name = m.find(f"{KML}name").text
+        if is_open:
+            assert poly.find(f"{KML}fill").text == "0" and poly.find(f"{KML}outline").text == "1"
+            assert desc.startswith("Region open: ") and "lower bounds" in desc
+            assert name.endswith(" (region open)")
+        else:
+            assert poly.find(f"{KML}fill") is None and poly.find(f"{KML}color").text.startswith("40")
+            assert "Region open" not in desc and not name.endswith("(region open)")
+
+
+def test_targets_csv_adds_region_open_as_its_last_column(liaison):
+    c, _ = liaison
+    want = _open_by_id(c)
+    rows = list(csv.reader(io.StringIO(c.get("/export/targets.csv").data.decode())))
+    assert tuple(rows[0]) == FIRST_TARGET_COLUMNS + ("region_open",) == TARGET_COLUMNS
+    got = {int(r[0]): r[-1] for r in rows[1:]}
+    assert {i: got[i] for i in want} == {i: "true" if o else "false" for i, o in want.items()}
+    assert all(v == "" for i, v in got.items() if i not in want)       # not located: no flag
