@@ -2,6 +2,11 @@
 every decoded parameter, verdict reasons, timeline, located position with region and method, map
 snapshot, evidence with SHA-256, chain of custody — and its printable HTML and PDF renderings.
 
+An open 95 % region (the locator's ``region_bounded`` false: it runs off the area searched) is said in
+words in ``location.region_open_note`` and flagged in ``location.region_open``; both are signed with the
+rest, and the HTML and PDF print the note above the figures and draw the region as a bare dashed
+outline, as the map does.
+
 Signature: Ed25519 (RFC 8032) with the station key over the canonical JSON of the document without
 its ``signature`` member (keys sorted, no spaces, UTF-8). :func:`verify` (or
 ``python -m webmap.notify verify FILE.json [--evidence DIR] [--key B64]``) finds any change.
@@ -26,6 +31,7 @@ from sqlalchemy import Connection, func, select
 
 from webmap import cases as case_store
 from webmap.errors import WebmapError
+from webmap.export import OPEN_REGION_TEXT, region_open
 from webmap.map_data import target_detail
 from webmap.schema import nodes, observations, targets
 
@@ -121,10 +127,12 @@ def build(conn: Connection, case_id: int, data_dir: str | Path, issued_by: str, 
                          "sha256_now": sha256_file(path) if path.exists() else None})
     sensors = _sensor_positions(conn, t.id)
     method = None
+    is_open = region_open(fix)
     if fix is not None:
         method = (f"maximum-likelihood fit of a log-distance path-loss model (exponent {fix.get('path_loss_exponent')}, "
                   f"shadowing {fix.get('shadowing_db')} dB) to {fix.get('n_readings')} power readings from "
-                  f"{len(sensors)} sensors; 95 % likelihood region; Cramér–Rao bound {fix.get('crlb_m')} m")
+                  f"{len(sensors)} sensors; 95 % likelihood region{' (open)' if is_open else ''}; "
+                  f"Cramér–Rao bound {fix.get('crlb_m')} m")
     return {
         "format": FORMAT,
         "issued_at": _iso(at),
@@ -144,6 +152,8 @@ def build(conn: Connection, case_id: int, data_dir: str | Path, issued_by: str, 
                 "lat", "lon", "radius_95_m", "area_95_m2", "crlb_m", "tx_power_dbm", "n_readings", "modes",
                 "region_bounded", "moving", "region")},
             "estimate_computed_at": _iso(fix_row.computed_at) if fix_row is not None else None,
+            "region_open": is_open,
+            "region_open_note": OPEN_REGION_TEXT if is_open else None,
             "method": method,
         },
         "sensors": sensors,
@@ -188,8 +198,9 @@ def verify(doc: dict, *, trusted_key: str | None = None, evidence_dir: str | Pat
 
 
 def snapshot_shapes(doc: dict, width: int = 480, height: int = 360, pad: int = 20) -> dict:
-    """The map snapshot as plain shapes in pixel coordinates (y down): region rings, sensors, the
-    estimate and the found point, on an equirectangular projection around the estimate."""
+    """The map snapshot as plain shapes in pixel coordinates (y down): region rings (``open``: draw
+    them as a bare outline), sensors, the estimate and the found point, on an equirectangular
+    projection around the estimate."""
     loc = doc["location"]
     est = loc.get("estimate") or {}
     region = est.get("region") or {}
@@ -201,8 +212,8 @@ def snapshot_shapes(doc: dict, width: int = 480, height: int = 360, pad: int = 2
             ([(found["lon"], found["lat"])] if found else [])
     allpts = [p for r in rings for p in r] + pts + extra
     if not allpts:
-        return {"width": width, "height": height, "rings": [], "sensors": [], "estimate": None, "found": None,
-                "scale_m": None}
+        return {"width": width, "height": height, "open": False, "rings": [], "sensors": [], "estimate": None,
+                "found": None, "scale_m": None}
     lat0 = sum(p[1] for p in allpts) / len(allpts)
     kx = math.cos(math.radians(lat0))
     xs = [p[0] * kx for p in allpts]
@@ -214,7 +225,7 @@ def snapshot_shapes(doc: dict, width: int = 480, height: int = 360, pad: int = 2
     def xy(lon: float, lat: float) -> tuple[float, float]:
         return (round(width / 2 + (lon * kx - cx) * s, 1), round(height / 2 - (lat - cy) * s, 1))
 
-    return {"width": width, "height": height,
+    return {"width": width, "height": height, "open": bool(loc.get("region_open")),
             "rings": [[xy(*p) for p in r] for r in rings],
             "sensors": [{"node": p["node"], "xy": xy(p["lon"], p["lat"])} for p in doc.get("sensors", [])],
             "estimate": xy(est["lon"], est["lat"]) if est.get("lat") is not None else None,

@@ -41,7 +41,10 @@ def _snapshot(doc: dict) -> Drawing:
     red = colors.HexColor("#d7191c")
     for ring in snap["rings"]:
         pts = [v for x, y in ring for v in (x, h - y)]
-        d.add(Polygon(pts, fillColor=colors.Color(0.84, 0.1, 0.11, alpha=0.15), strokeColor=red))
+        if snap["open"]:      # open: it runs off the searched area, so no filled shape to search in
+            d.add(Polygon(pts, fillColor=None, strokeColor=red, strokeDashArray=[6, 4]))
+        else:
+            d.add(Polygon(pts, fillColor=colors.Color(0.84, 0.1, 0.11, alpha=0.15), strokeColor=red))
     for s in snap["sensors"]:
         x, y = s["xy"]
         d.add(Rect(x - 4, h - y - 4, 8, 8, fillColor=colors.white, strokeColor=colors.HexColor("#08306b")))
@@ -86,6 +89,11 @@ def render_pdf(doc: dict) -> bytes:
     else:
         story.append(_p("No verdict recorded.", body))
     story.append(_p("Location", h2))
+    if loc.get("region_open"):
+        story.append(_p(loc["region_open_note"], styles["BodyText"].clone("open", fontName="Helvetica-Bold",
+                                                                         borderColor=colors.HexColor("#d7191c"),
+                                                                         borderWidth=1, borderPadding=4,
+                                                                         spaceBefore=4, spaceAfter=8)))
     rows = []
     if loc.get("found"):
         f = loc["found"]
@@ -93,12 +101,15 @@ def render_pdf(doc: dict) -> bytes:
     if loc.get("estimate"):
         e = loc["estimate"]
         rows += [["estimate", f"{e['lat']:.6f}, {e['lon']:.6f} (computed {loc['estimate_computed_at']})"],
-                 ["95 % region", f"radius {e['radius_95_m']} m, area {e['area_95_m2']} m², {len(e['modes'])} mode(s)"],
+                 ["95 % region", ("OPEN — radius at least {} m, area at least {} m²" if loc.get("region_open")
+                                  else "radius {} m, area {} m²").format(e["radius_95_m"], e["area_95_m2"])
+                  + f", {len(e['modes'])} mode(s)"],
                  ["method", loc.get("method")]]
     if rows:
         story.append(_table(rows, styles, [45 * mm, 125 * mm]))
     story += [Spacer(1, 3 * mm), _snapshot(doc),
-              _p("Red: 95 % region and estimate; squares: sensors that heard the target; cross: found position.", body),
+              _p("Red: 95 % region" + (" (dashed: open, it runs off the area searched)" if loc.get("region_open") else "")
+                 + " and estimate; squares: sensors that heard the target; cross: found position.", body),
               _p("Timeline of observations", h2),
               _table([["sensor", "first", "last", "readings", "max dBm"]]
                      + [[r["node"], r["first"], r["last"], r["count"], r["max_dbm"]]
