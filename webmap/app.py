@@ -61,7 +61,8 @@ def create_app(config: Settings | dict | None = None, *, start_worker: bool | No
                           duty=settings.relocate_duty,
                           min_readings=settings.relocate_min_readings,
                           max_readings=settings.relocate_max_readings,
-                          retention_days=settings.retention_days, metrics=metrics, judge=Judge(store))
+                          retention_days=settings.retention_days, metrics=metrics,
+                          judge=Judge(store, settings.timezone))
     station = Station(settings, store, metrics, Ingest(store, on_dirty=relocator.notify), relocator,
                       TokenBuckets(settings.node_obs_per_s, settings.node_obs_burst),
                       TokenBuckets(settings.node_requests_per_s, max(1.0, settings.node_requests_per_s)),

@@ -33,6 +33,7 @@ class Settings:
     metrics_public: bool = True                # GET /metrics without login (scrapers on the LAN)
     session_cookie_secure: bool = False        # True behind HTTPS
     session_hours: float = 12.0
+    timezone: str = os.environ.get("FOXHUNT_TIMEZONE", "UTC")   # IANA zone of the verdicts' hours of day
 
     @property
     def db_url(self) -> str:

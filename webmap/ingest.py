@@ -17,6 +17,7 @@ import orjson
 from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from webmap.channel_log import ChannelLog, Pending
 from webmap.grouping import Grouper
 from webmap.nodes import Node
 from webmap.schema import nodes, observations
@@ -171,6 +172,7 @@ class Ingest:
         use = store.dialect == "sqlite" if group_commit is None else group_commit
         self._committer = GroupCommitter(self._write_group) if use else None
         self.grouper = Grouper(store.dialect)
+        self.channels = ChannelLog(store.dialect)
         self._sql = PostgresWrites() if store.dialect == "postgresql" else SqliteWrites()
         self.on_dirty = on_dirty
 
@@ -204,7 +206,7 @@ class Ingest:
         return {"version": 1, "results": results, "stored": counts["stored"],
                 "duplicates": counts["duplicate"], "rejected": counts["rejected"]}
 
-    def _write(self, conn, node: Node, valid: list[WireObservation]) -> tuple[set[str], list[int]]:
+    def _write(self, conn, node: Node, valid: list[WireObservation], pending: Pending) -> tuple[set[str], list[int]]:
         """One batch inside a write transaction: (ids stored now, targets touched)."""
         received = now()
         existing = self._sql.existing(conn, [o.id for o in valid])
@@ -218,13 +220,17 @@ class Ingest:
             touched = sorted({r[_TARGET] for r in rows if r[_ID] in stored and r[_TARGET] is not None})
             if touched:
                 self._sql.mark_dirty(conn, touched, received)
+            self.channels.record(conn, node.id, fresh, groups, pending)
         self._update_node(conn, node, received, fresh)
         return stored, touched
 
     def _write_group(self, jobs: list[tuple[Node, list[WireObservation]]]) -> list[tuple[set[str], list[int]]]:
+        pending = Pending()
         try:
             with self.store.write() as conn:
-                return [self._write(conn, node, valid) for node, valid in jobs]
+                results = [self._write(conn, node, valid, pending) for node, valid in jobs]
+            self.channels.remember(pending)
+            return results
         except BaseException:
             # a target one job of the group made was seen (and cached) by another: gone with the rollback
             self.grouper.forget()

@@ -13,6 +13,12 @@ with the most fields decoded (GSM: identity and SI contents; FM: RDS), then for 
 
 Decodes arrive as wire JSON; they are rebuilt here into dsp's own records (GsmCell, FmStation).
 A field the node did not send is None, so the rules that need it abstain rather than guess.
+
+The channel's history (hours on the air and listened to, since when it has been watched, and for
+FM how every node heard it before) comes from webmap.history. Each earlier FM decode becomes a
+``HeardAs`` through ``dsp.verdict.heard_as_of`` with that decode's own scan as context (the other
+stations that node decoded in the same capture calibrate its pilot), once per register version:
+decodes do not change, so the worker keeps them (``HEARD_CACHE`` at most).
 """
 
 from __future__ import annotations
@@ -20,13 +26,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, fields
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import Connection, select, update
 
 from dsp.fm.station import FmStation
 from dsp.gsm.cell import Bsic, GsmCell
-from dsp.verdict import (FM_RULES, GSM_RULES, PositionFix, TargetHistory, Verdict, VerdictContext, history_key_fm,
-                         history_key_gsm, judge)
+from dsp.verdict import (FM_RULES, GSM_RULES, HeardAs, PositionFix, TargetHistory, Verdict, VerdictContext,
+                         heard_as_of, history_key_fm, history_key_gsm, judge)
 from webmap import audit
+from webmap.history import ChannelPast, channel_past, local_zone
 from webmap.registers import RegisterCache
 from webmap.schema import fixes, observations, targets
 from webmap.store import Store
@@ -39,6 +46,8 @@ RECENT_S = 600.0
 FIX_DETAIL_S = 1800.0
 #: Decodes read to choose from (the newest), bounding the work per verdict.
 MAX_DECODES = 200
+#: Earlier FM decodes kept as HeardAs by the worker (then forgotten all at once and read again).
+HEARD_CACHE = 50_000
 _GSM_FIELDS = ("mcc", "mnc", "lac", "cell_id", "bsic", "neighbours", "cro_db", "t3212_decihours",
                "rxlev_access_min", "cell_barred")
 _TUPLES = {"neighbours", "si_types", "cell_channels", "si_conflicts", "flags"}
@@ -99,9 +108,12 @@ class Judge:
     """The worker's verdicts: :meth:`evaluate` (reads, runs the rules) then :meth:`record` (writes
     it; a change of class goes to the audit log)."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, timezone: str = "UTC"):
         self.store = store
         self.registers = RegisterCache()
+        self.zone = local_zone(timezone)
+        self._heard: dict[tuple[int, int, float], HeardAs | None] = {}   # (target, node, time) → HeardAs
+        self._heard_register = None
 
     def evaluate(self, conn: Connection, target) -> Verdict | None:
         """The verdict on the target's most complete recent decode, or None when it has none (air,
@@ -114,10 +126,7 @@ class Judge:
             return None
         latest, obs = chosen
         # everything the same node decoded in the same capture: the rules compare the target with it
-        scan = [json.loads(r.raw)["payload"] for r in conn.execute(
-            select(observations.c.raw).where(and_(observations.c.node_id == latest.node_id,
-                                                  observations.c.kind == kind,
-                                                  observations.c.time == latest.time)))]
+        scan = [o["payload"] for _, o in scans(conn, latest.node_id, kind, [latest.time]).get(latest.time, ())]
         pos = obs["position"]
         node = (pos["lat"], pos["lon"]) if pos else None
         history = self._history(conn, target)
@@ -151,8 +160,7 @@ class Judge:
                           "rules": [r["rule"] for r in out["reasons"]]}, target_id=target.id)
         return out
 
-    @staticmethod
-    def _history(conn: Connection, target) -> TargetHistory:
+    def _history(self, conn: Connection, target) -> TargetHistory:
         track = conn.execute(select(fixes.c.lat, fixes.c.lon, fixes.c.radius_95_m, fixes.c.window_end, fixes.c.fix)
                              .where(fixes.c.target_id == target.id, fixes.c.lat.is_not(None))
                              .order_by(fixes.c.computed_at)).all()
@@ -162,9 +170,49 @@ class Judge:
             ids = {(i["mcc"], int(i["mnc"]), i["lac"], i["cell_id"]) for i in map(json.loads, same_channel)
                    if i and None not in (i.get("mcc"), i.get("mnc"), i.get("lac"), i.get("cell_id"))}
             identities = tuple(sorted(ids))
-        return TargetHistory(first_seen=target.first_seen_at, last_seen=target.last_seen_at,
+        past = channel_past(conn, target, self.zone)
+        return TargetHistory(first_seen=target.first_seen_at, watched_since=past.watched_since,
+                             last_seen=target.last_seen_at,
                              positions=tuple(_position(f, target.last_seen_at) for f in track),
-                             identities=identities)
+                             identities=identities, on_air_hours=past.on_air_hours,
+                             listened_hours=past.listened_hours,
+                             heard_as=self._heard_as(conn, target, past) if target.kind == "fm" else ())
+
+    def _heard_as(self, conn: Connection, target, past: ChannelPast) -> tuple[HeardAs, ...]:
+        """How each earlier decode in ``past`` heard the channel, each judged in its own scan."""
+        register = self.registers.get(conn, "fm")
+        if register is not self._heard_register or len(self._heard) > HEARD_CACHE:
+            self._heard, self._heard_register = {}, register
+        missing: dict[int, list[float]] = {}
+        for node_id, t in past.decodes:
+            if (target.id, node_id, t) not in self._heard:
+                missing.setdefault(node_id, []).append(t)
+        for node_id, times in missing.items():
+            found = scans(conn, node_id, "fm_station", times)
+            for t in times:
+                scan = found.get(t, [])
+                stations = tuple(fm_station_of(o["payload"]) for _, o in scan)
+                mine = [(o, s) for (tid, o), s in zip(scan, stations) if tid == target.id]
+                heard = None
+                if mine:
+                    obs, station = mine[0]
+                    pos = obs["position"]
+                    ctx = VerdictContext(fm_register=register, node=(pos["lat"], pos["lon"]) if pos else None,
+                                         stations=stations)
+                    heard = heard_as_of(station, ctx)
+                self._heard[(target.id, node_id, t)] = heard
+        return tuple(h for node_id, t in past.decodes if (h := self._heard.get((target.id, node_id, t))) is not None)
+
+
+def scans(conn: Connection, node_id: int, kind: str, times: list[float]) -> dict[float, list[tuple[int | None, dict]]]:
+    """The ``kind`` decodes one node made in each of its captures at ``times``: time → [(target id,
+    decoded observation)] (what else the node heard in the same capture is the rules' context)."""
+    out: dict[float, list[tuple[int | None, dict]]] = {}
+    for r in conn.execute(select(observations.c.time, observations.c.target_id, observations.c.raw)
+                          .where(observations.c.node_id == node_id, observations.c.kind == kind,
+                                 observations.c.time.in_(times))):
+        out.setdefault(r.time, []).append((r.target_id, json.loads(r.raw)))
+    return out
 
 
 def _position(f, last_seen: float) -> PositionFix:
