@@ -74,7 +74,7 @@ def run(minutes: float, *, port: int = 0, out_dir: Path | None = None, serve: bo
             say("foxhunt demo: the re-location worker has not caught up; the summary shows the fixes so far")
         cases = _operator(operator)
         targets = operator.get("/api/v1/targets?limit=1000")["targets"]
-        rows = tuple(summary.rows(scenario, targets))
+        rows = tuple(summary.rows(scenario, targets, _related_carriers(operator, targets)))
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
             summary.write_json(out_dir / "summary.json", list(rows))
@@ -170,6 +170,18 @@ def _operator(client: StationClient) -> list[dict]:
             client.send("POST", f"/api/v1/cases/{case['id']}/notification")
         cases.append({"id": case["id"], "target": t["key"], "state": case["state"]})
     return cases
+
+
+def _related_carriers(client: StationClient, targets: list[dict]) -> dict[int, float]:
+    """Per air-band target, the carrier its readings relate it to (summary.related_carrier)."""
+    out = {}
+    for t in targets:
+        if t["kind"] == "air":
+            obs = client.get(f"/api/v1/observations?target={t['id']}&kind=power&limit=1000")["observations"]
+            carrier = summary.related_carrier([o["observation"] for o in obs])
+            if carrier is not None:
+                out[t["id"]] = carrier
+    return out
 
 
 def _save_notifications(client: StationClient, cases: list[dict], folder: Path) -> None:
