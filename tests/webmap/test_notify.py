@@ -34,14 +34,14 @@ def station(tmp_path_factory):
                            json={"state": "located"}).status_code == 200
         cases[key] = cid
     st = app.extensions["foxhunt"]
-    yield st, str(data), cases
+    yield st, str(data), {key: (cid, target_id(app, key)) for key, cid in cases.items()}
     st.store.dispose()
 
 
 def _doc(station, key: str) -> dict:
     st, data_dir, cases = station
     with st.store.read() as conn:
-        doc = notify.build(conn, cases[key], data_dir, "coordinator")
+        doc = notify.build(conn, cases[key][0], data_dir, "coordinator")
     return notify.sign(doc, notify.station_key(data_dir))
 
 
@@ -56,18 +56,16 @@ def _pdf_text(pdf: bytes) -> str:
     return "".join(out)
 
 
-def test_the_seeded_regions_are_one_open_one_closed(station):
-    st, _, _ = station
+def _latest_fix(station, key: str):
+    st, _, cases = station
     with st.store.read() as conn:
-        for key, bounded in ((OPEN_KEY, False), (CLOSED_KEY, True)):
-            fix = conn.execute(select(fixes.c.fix).where(fixes.c.target_id == target_id_of(conn, key))
-                               .order_by(fixes.c.id.desc()).limit(1)).scalar_one()
-            assert json.loads(fix)["region_bounded"] is bounded, key
+        return conn.execute(select(fixes.c.id, fixes.c.fix).where(fixes.c.target_id == cases[key][1])
+                            .order_by(fixes.c.id.desc()).limit(1)).one()
 
 
-def target_id_of(conn, key: str) -> int:
-    from webmap.schema import targets
-    return conn.execute(select(targets.c.id).where(targets.c.key == key)).scalar_one()
+def test_the_seeded_regions_are_one_open_one_closed(station):
+    for key, bounded in ((OPEN_KEY, False), (CLOSED_KEY, True)):
+        assert json.loads(_latest_fix(station, key).fix)["region_bounded"] is bounded, key
 
 
 def test_the_signed_json_says_the_region_is_open(station):
@@ -91,9 +89,7 @@ def test_a_closed_region_carries_no_note(station):
 
 def test_a_fix_stored_before_the_flag_is_neither(station):
     st, _, _ = station
-    with st.store.read() as conn:
-        row = conn.execute(select(fixes.c.id, fixes.c.fix).where(fixes.c.target_id == target_id_of(conn, OPEN_KEY))
-                           .order_by(fixes.c.id.desc()).limit(1)).one()
+    row = _latest_fix(station, OPEN_KEY)
     old = {k: v for k, v in json.loads(row.fix).items() if k != "region_bounded"}
     try:
         with st.store.write() as conn:
