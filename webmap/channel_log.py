@@ -16,6 +16,7 @@ twice is dropped by the database (ON CONFLICT DO NOTHING).
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
@@ -74,6 +75,7 @@ class ChannelLog:
         self._slices: set[tuple[float, float, int]] = set()      # (centre, rate, hour) whose channels are stored
         self._listened: set[tuple[str, int]] = set()
         self._heard: set[tuple[str, int, int]] = set()
+        self._lock = threading.Lock()
 
     def record(self, conn: Connection, node_id: int, obs: list[WireObservation],
                groups: dict[str, tuple[int | None, str | None]], pending: Pending) -> None:
@@ -108,10 +110,13 @@ class ChannelLog:
             pending.heard.update(heard)
 
     def remember(self, pending: Pending) -> None:
-        """The keys of a committed transaction: later batches skip them."""
-        for known, new, hour in ((self._slices, pending.slices, 2), (self._listened, pending.listened, 1),
-                                 (self._heard, pending.heard, 1)):
-            known.update(new)
-            if len(known) > REMEMBER:
-                newest = max(k[hour] for k in known)
-                known.intersection_update({k for k in known if k[hour] >= newest - 1})
+        """The keys of a committed transaction: later batches skip them. (PostgreSQL ingests in
+        several threads: they only test membership, which needs no lock; changes take the lock.)"""
+        with self._lock:
+            for name, new, hour in (("_slices", pending.slices, 2), ("_listened", pending.listened, 1),
+                                    ("_heard", pending.heard, 1)):
+                known = getattr(self, name)
+                known.update(new)
+                if len(known) > REMEMBER:
+                    newest = max(k[hour] for k in known)
+                    setattr(self, name, {k for k in known if k[hour] >= newest - 1})

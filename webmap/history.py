@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, and_, func, select
 
 from webmap.channel_log import hour_of, raster_channel
 from webmap.errors import WebmapError
@@ -38,8 +38,6 @@ HEARD_PER_NODE = 24
 WATCH_GAP_H = 3
 #: How far before a target was first heard its channel's watch is traced.
 WATCH_LOOKBACK_S = 30 * 86400.0
-#: Rows of heard hours read at most (nodes × hours in HISTORY_S; bounds a very large network).
-MAX_HEARD_ROWS = 20_000
 
 
 def local_zone(name: str) -> ZoneInfo:
@@ -81,22 +79,23 @@ def watched_since(conn: Connection, channel: str | None, first_seen: float) -> f
     return since
 
 
-def channel_past(conn: Connection, target, zone: ZoneInfo) -> ChannelPast:
-    """The history of ``target``'s channel (a ``targets`` row) from the channel-history tables."""
+def channel_past(conn: Connection, target, zone: ZoneInfo, *, decodes: bool = True) -> ChannelPast:
+    """The history of ``target``'s channel (a ``targets`` row) from the channel-history tables;
+    ``decodes`` False leaves the earlier decodes out (GSM: no rule reads them)."""
     start = hour_of(target.last_seen_at - HISTORY_S)
-    heard = conn.execute(select(channel_heard.c.hour, channel_heard.c.node_id, channel_heard.c.time)
-                         .where(channel_heard.c.channel == target.channel, channel_heard.c.hour >= start)
-                         .order_by(channel_heard.c.hour.desc()).limit(MAX_HEARD_ROWS)).all()
+    mine = and_(channel_heard.c.channel == target.channel, channel_heard.c.hour >= start)
+    on_air = conn.execute(select(channel_heard.c.hour).distinct().where(mine)).scalars().all()
     listen = raster_channel(target.freq_hz)
     listened = () if listen is None else conn.execute(
         select(channel_listened.c.hour).where(channel_listened.c.channel == listen,
                                               channel_listened.c.hour >= start)).scalars().all()
-    per_node: dict[int, list[tuple[int, float]]] = {}
-    for r in heard:
-        mine = per_node.setdefault(r.node_id, [])
-        if len(mine) < HEARD_PER_NODE:
-            mine.append((r.node_id, r.time))
-    return ChannelPast(on_air_hours=local_hours((r.hour for r in heard), zone),
-                       listened_hours=local_hours(listened, zone),
-                       watched_since=watched_since(conn, listen, target.first_seen_at),
-                       decodes=tuple(d for mine in per_node.values() for d in mine))
+    earlier = ()
+    if decodes:
+        rank = func.row_number().over(partition_by=channel_heard.c.node_id,
+                                      order_by=channel_heard.c.hour.desc()).label("rank")
+        ranked = select(channel_heard.c.node_id, channel_heard.c.hour, channel_heard.c.time, rank).where(mine).subquery()
+        earlier = tuple((r.node_id, r.time) for r in conn.execute(
+            select(ranked.c.node_id, ranked.c.time).where(ranked.c.rank <= HEARD_PER_NODE)
+            .order_by(ranked.c.node_id, ranked.c.hour.desc())))
+    return ChannelPast(on_air_hours=local_hours(on_air, zone), listened_hours=local_hours(listened, zone),
+                       watched_since=watched_since(conn, listen, target.first_seen_at), decodes=earlier)

@@ -229,12 +229,12 @@ class Ingest:
         try:
             with self.store.write() as conn:
                 results = [self._write(conn, node, valid, pending) for node, valid in jobs]
-            self.channels.remember(pending)
-            return results
         except BaseException:
             # a target one job of the group made was seen (and cached) by another: gone with the rollback
             self.grouper.forget()
             raise
+        self.channels.remember(pending)
+        return results
 
     @staticmethod
     def _update_node(conn, node: Node, received: float, fresh: list[WireObservation]) -> None:

@@ -170,7 +170,7 @@ class Judge:
             ids = {(i["mcc"], int(i["mnc"]), i["lac"], i["cell_id"]) for i in map(json.loads, same_channel)
                    if i and None not in (i.get("mcc"), i.get("mnc"), i.get("lac"), i.get("cell_id"))}
             identities = tuple(sorted(ids))
-        past = channel_past(conn, target, self.zone)
+        past = channel_past(conn, target, self.zone, decodes=target.kind == "fm")
         return TargetHistory(first_seen=target.first_seen_at, watched_since=past.watched_since,
                              last_seen=target.last_seen_at,
                              positions=tuple(_position(f, target.last_seen_at) for f in track),
