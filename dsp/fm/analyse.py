@@ -24,6 +24,7 @@ from dsp.fm.aviation import AM_MIN_CORRELATION, audio_correlation, frequency_rel
 from dsp.fm.bandwidth import occupied_bandwidth, xdb_bandwidth
 from dsp.fm.carriers import Emission, detect_emissions, remove_dc_spike
 from dsp.fm.checks import complex_1d
+from dsp.fm.cochannel import CoChannelMeter
 from dsp.fm.channelize import ChannelPlan, channelize, plan_for
 from dsp.fm.demod import FmDemodulator, StreamingDecimator
 from dsp.fm.deviation import DEVIATION_LIMIT_HZ, DeviationMeter
@@ -156,9 +157,11 @@ def _spans(emissions: list[Emission], fs: float) -> list[tuple[float, float]]:
 class _Track:
     """Everything measured from one channel as the blocks go by."""
 
-    def __init__(self, plan: ChannelPlan, opt: AnalysisOptions, fm: bool):
+    def __init__(self, plan: ChannelPlan, opt: AnalysisOptions, fm: bool, passband_hz: float):
         self.demod = FmDemodulator(plan.out_rate)
         self.fm = fm
+        # The channeliser narrows a crowded channel's flat part and keeps its transition as wide.
+        self.cochannel = CoChannelMeter(plan.out_rate, passband_hz, passband_hz + plan.stopband_hz - plan.passband_hz)
         mpx_rate = self.demod.mpx_rate
         self.mpx_rate = mpx_rate
         self.audio = AudioChain(mpx_rate, opt.deemphasis_us)
@@ -180,6 +183,7 @@ class _Track:
     def add(self, z: np.ndarray) -> None:
         if self.fm:
             full, mpx = self.demod.process(z)
+            self.cochannel.add(z)
             self.deviation.add(full)
             self.pilot.add(mpx)
             a = self.audio.process(mpx)
@@ -227,8 +231,9 @@ def _passbands(emissions: list[Emission], station_em, spur_em) -> list[float]:
 
 def _track(read: Reader, n: int, plan: ChannelPlan, station_offsets: list[float],
            spur_offsets: list[float], passbands: list[float], opt: AnalysisOptions) -> list[_Track]:
-    tracks = [_Track(plan, opt, True) for _ in station_offsets] + [_Track(plan, opt, False) for _ in spur_offsets]
     offsets = station_offsets + spur_offsets
+    passbands = [min(pb, plan.passband_hz) for pb in passbands]
+    tracks = [_Track(plan, opt, i < len(station_offsets), pb) for i, pb in enumerate(passbands)]
     if not tracks:
         return tracks
     g = plan.guard
@@ -272,6 +277,7 @@ def _station(fc: float, e: Emission, span: tuple[float, float], obw: float, psd:
         flags.append("pilot_off_frequency")
     if loop.period_s is not None:
         flags.append("looped_programme")
+    cochannel = t.cochannel.result(floor)
     return FmStation(
         freq_hz=freq, power_dbfs=e.power_dbfs, snr_db=e.snr_db, occupied_bw_hz=obw,
         peak_deviation_hz=dev.peak_hz if dev else None, stereo=stereo, rds=rds,
@@ -283,7 +289,9 @@ def _station(fc: float, e: Emission, span: tuple[float, float], obw: float, psd:
         pilot_level_hz=pilot.level_hz if stereo else None,
         pilot_freq_error_hz=pilot.freq_error_hz if stereo else None,
         loop_period_s=loop.period_s, loop_confidence=loop.confidence,
-        flags=tuple(flags))
+        flags=tuple(flags),
+        residual_am=cochannel.am_index if cochannel else None,
+        multipath_db=cochannel.multipath_db if cochannel else None)
 
 
 def _spurious(fc: float, e: Emission, t: _Track, audio: tuple[StationAudio, ...],

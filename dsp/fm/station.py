@@ -38,6 +38,11 @@ class FmStation:
     loop_period_s: float | None
     loop_confidence: float | None
     flags: tuple[str, ...] = ()
+    #: Envelope variation neither multipath nor noise explains (dsp.fm.cochannel): ≈ r/√2 for a second
+    #: FM carrier r = A2/A1 on the channel. None: not measurable (SNR under 20 dB, multipath too deep).
+    residual_am: float | None = None
+    #: How much the envelope's mean varies over the frequencies swept (dB): the channel's multipath.
+    multipath_db: float | None = None
 
     def to_json(self) -> dict:
         return {
@@ -53,6 +58,7 @@ class FmStation:
             "pilot_freq_error_hz": _r(self.pilot_freq_error_hz, 3),
             "loop_period_s": _r(self.loop_period_s, 2), "loop_confidence": _r(self.loop_confidence, 3),
             "flags": list(self.flags),
+            "residual_am": _r(self.residual_am, 4), "multipath_db": _r(self.multipath_db, 2),
         }
 
 

@@ -5,7 +5,7 @@ reason template and check. Adding a rule = one module + one line below + a case 
 """
 
 from dsp.verdict.rules import (
-    fm_aviation_spurious, fm_fingerprint_changes, fm_looped_audio, fm_occupied_bandwidth, fm_odd_schedule,
+    fm_aviation_spurious, fm_co_channel, fm_fingerprint_changes, fm_looped_audio, fm_occupied_bandwidth, fm_odd_schedule,
     fm_off_raster, fm_over_deviation, fm_pilot_offset, fm_power_above_prediction, fm_rds_identity_mismatch,
     fm_rds_missing, fm_site_mismatch, fm_unlicensed_carrier, gsm_aggressive_reselection, gsm_arfcn_identity_changes,
     gsm_arfcn_outside_allocation, gsm_duplicate_identity, gsm_freq_offset, gsm_high_hysteresis,
@@ -27,6 +27,7 @@ FM_RULES: tuple[Rule, ...] = tuple(m.RULE for m in (
     fm_unlicensed_carrier, fm_rds_identity_mismatch, fm_rds_missing, fm_over_deviation,
     fm_occupied_bandwidth, fm_pilot_offset, fm_power_above_prediction, fm_looped_audio,
     fm_aviation_spurious, fm_odd_schedule, fm_off_raster, fm_fingerprint_changes, fm_site_mismatch,
+    fm_co_channel,
 ))
 
 ALL_RULES: dict[str, Rule] = {r.id: r for r in GSM_RULES + FM_RULES}

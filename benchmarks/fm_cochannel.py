@@ -1,0 +1,229 @@
+"""Residual AM (dsp.fm.cochannel) against multipath, noise and a co-channel FM carrier: the table the
+fm.co_channel rule's threshold and benchmarks/verdict_quality.py's feature model are read from.
+
+Each draw takes one station of a pool rendered by dsp.fm.tx at the channel rate (480 kHz: what the
+analyser's channeliser gives at 2.4 MS/s; speech, noise and looped programmes, stereo with RDS and
+mono), the same 8 chunks of 2048 samples the analyser's meter keeps, and puts each through:
+a rooftop multipath channel — the direct ray plus 1 or 2 echoes (2-ray / 3-ray), delays uniform
+0.5–5 µs, amplitudes uniform 0.3–0.7 of the direct ray, random phases, fractional delays exact (in
+the frequency domain) —, white noise at the SNR (per 200 kHz, as the analyser reports it), and the
+channeliser's raised-cosine filter (flat to 160 kHz, zero at 200 kHz; ``--passband`` narrows it as
+a close neighbour does). A co-channel draw adds a second station of the pool (another programme)
+with its own random multipath, offset 0–2 kHz, D/U dB under the wanted one.
+
+The thresholds are the 99.9th percentile of the residual AM over the measurable single-station draws
+(clean and multipath, every SNR), one for channels whose envelope's conditional mean varies by at
+most FLAT_DB over the frequencies swept and one for the rest — never chosen per case. Detection probability per D/U is the share
+of ALL co-channel draws above it (a draw whose multipath is too deep to measure counts as missed).
+
+    python benchmarks/fm_cochannel.py [--quick] [--draws N] [--seed S] [--passband HZ] [--table JSON]
+
+``--table benchmarks/fm_cochannel_table.json`` writes the distributions (per class: measurable
+share, flat share, quantiles; single station and per D/U) that verdict_quality.py draws from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+from dsp.fm import rds
+from dsp.fm.cochannel import (CHUNK, FLAT_DB, MAX_CHUNKS, MAX_FADE_FRACTION, MAX_MULTIPATH_DB, CoChannel, du_from_index,
+                              measure)
+from dsp.fm.tx import FmStationConfig, Programme, render_fm_station
+
+FS = 480e3
+STOPBAND_GAP_HZ = 40e3
+SNRS = (22.0, 25.0, 30.0, 35.0, 40.0)
+DUS = (6.0, 10.0, 15.0, 20.0, 25.0, 30.0)
+_MARGIN = 512
+#: Percentiles written to the table: every 1 %, and every 0.1 % in the top 1 % where the thresholds sit.
+QUANTILES = np.round(np.r_[np.arange(0.0, 99.0), np.arange(99.0, 100.05, 0.1)], 1)
+
+
+def pool(seconds: float = 1.0) -> list[np.ndarray]:
+    cfgs = [
+        FmStationConfig(programme=Programme("speech", seed=1), rds_groups=tuple(rds.encode_station(0x1201, "ONE"))),
+        FmStationConfig(programme=Programme("noise", seed=2, level=0.3), rds_groups=tuple(rds.encode_station(0x1202, "TWO"))),
+        FmStationConfig(programme=Programme("speech", seed=3), stereo=False),
+        FmStationConfig(programme=Programme("loop", seed=4, period_s=5.0)),
+        FmStationConfig(programme=Programme("speech", seed=5, level=0.5), deviation_hz=50e3, seed=5),
+        FmStationConfig(programme=Programme("noise", seed=6, level=0.2), stereo=False, seed=6),
+    ]
+    return [render_fm_station(c, FS, 0.0, int(seconds * FS)).astype(np.complex128) for c in cfgs]
+
+
+def chunk_starts(n: int) -> np.ndarray:
+    """Where the analyser's meter takes its chunks (4 spread over each 0.5 s block), each with a
+    margin either side for the channel's filters: the first sample of each piece."""
+    block = int(0.5 * FS)
+    per = MAX_CHUNKS // 2
+    return np.concatenate([b + np.linspace(0, block - CHUNK - 2 * _MARGIN, per).astype(np.int64)
+                           for b in range(0, min(n, 2 * block), block)])
+
+
+def multipath(rng, n_rays: int):
+    return [(rng.uniform(0.3, 0.7), rng.uniform(0.5e-6, 5e-6), rng.uniform(0, 2 * np.pi)) for _ in range(n_rays - 1)]
+
+
+def response(paths, f):
+    h = np.ones(len(f), complex)
+    for a, tau, ph in paths:
+        h += a * np.exp(-2j * np.pi * f * tau + 1j * ph)
+    return h
+
+
+def received(spec: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """A station's spectrum through the channel ``h``, at received power 1: SNR and D/U are what
+    the node measures, whether the multipath happens to favour or fade the station's band."""
+    out = spec * h
+    return out * np.sqrt(np.sum(np.abs(spec) ** 2) / np.sum(np.abs(out) ** 2))
+
+
+def draw(rng, stations, snr_db, passband, paths, interferer=None) -> CoChannel | None:
+    """One measurement: (station, paths) wanted; ``interferer`` = (station, paths, offset_hz, du_db)."""
+    n = CHUNK + 2 * _MARGIN
+    f = np.fft.fftfreq(n, 1 / FS)
+    x = np.clip((np.abs(f) - passband) / STOPBAND_GAP_HZ, 0.0, 1.0)
+    filt = 0.5 * (1 + np.cos(np.pi * x))
+    h = response(paths, f)
+    n0 = 10 ** (-snr_db / 10) / 200e3  # the wanted station's received power is 1
+    chunks = []
+    for s in chunk_starts(len(stations[0])):
+        sl = slice(s, s + n)
+        spec = received(np.fft.fft(stations[0][sl]), h)
+        if interferer is not None:
+            st2, paths2, off, du = interferer
+            t = np.arange(s, s + n) / FS
+            spec += received(np.fft.fft(st2[sl] * np.exp(2j * np.pi * off * t)), response(paths2, f)) * 10 ** (-du / 20)
+        noise = np.sqrt(n0 * FS / 2) * (rng.standard_normal(n) + 1j * rng.standard_normal(n))
+        y = np.fft.ifft((spec + np.fft.fft(noise)) * filt)[_MARGIN:_MARGIN + CHUNK]
+        chunks.append(y.astype(np.complex64))
+    return measure(np.stack(chunks), FS, n0, passband, passband + STOPBAND_GAP_HZ)
+
+
+def indices(records) -> tuple[np.ndarray, float]:
+    """The measured indices, and the share of draws that gave one (the rest: too deep multipath)."""
+    got = [r.am_index for r in records if r is not None and r.am_index is not None]
+    return np.array(got), len(got) / max(1, len(records))
+
+
+def run(draws: int, seed: int, passband: float, out=sys.stdout) -> dict:
+    rng = np.random.default_rng(seed)
+    st = pool()
+    w = out.write
+    single = {}  # (rays, snr) -> records
+    for rays in (1, 2, 3):
+        for snr in SNRS:
+            k = max(draws // (5 if rays == 1 else 1), 20)
+            single[rays, snr] = [draw(rng, [st[int(rng.integers(len(st)))]], snr, passband, multipath(rng, rays))
+                                 for _ in range(k)]
+    flat = [r for recs in single.values() for r in recs if r is not None and r.am_index is not None
+            and r.multipath_db <= FLAT_DB]
+    rough = [r for recs in single.values() for r in recs if r is not None and r.am_index is not None
+             and r.multipath_db > FLAT_DB]
+    usable, _ = indices(flat + rough)
+    thresholds = (float(np.percentile(indices(flat)[0], 99.9)), float(np.percentile(indices(rough)[0], 99.9)))
+
+    def threshold(r: CoChannel) -> float:
+        return thresholds[r.multipath_db > FLAT_DB]
+
+    w(f"channel filter flat to {passband / 1e3:.0f} kHz; {sum(len(v) for v in single.values())} single-station "
+      f"draws, {len(usable)} measurable (multipath not deeper than {MAX_MULTIPATH_DB:g} dB / fades under "
+      f"{100 * MAX_FADE_FRACTION:g} % of the time)\n\nresidual AM index of ONE station (no co-channel): "
+      "measurable share, median / 99th pct / 99.9th pct / max\n")
+    w(f"{'SNR dB':>7} " + " ".join(f"{name:>36}" for name in ("clean", "2-ray multipath", "3-ray multipath")) + "\n")
+    for snr in SNRS:
+        cells = []
+        for r in (1, 2, 3):
+            v, share = indices(single[r, snr])
+            cells.append(f"{share:5.2f} {np.median(v):.4f} {np.percentile(v, 99):.4f} {np.percentile(v, 99.9):.4f} "
+                         f"{v.max():.4f}")
+        w(f"{snr:7.0f} " + " ".join(f"{c:>36}" for c in cells) + "\n")
+    w(f"\nthresholds = 99.9th percentile of the measurable single-station draws whose envelope varies with "
+      f"frequency by at most {FLAT_DB:g} dB ({len(flat)} draws): {thresholds[0]:.4f} (a second carrier "
+      f"{du_from_index(thresholds[0]):.1f} dB under); by more ({len(rough)} draws): {thresholds[1]:.4f} "
+      f"({du_from_index(thresholds[1]):.1f} dB under)\n")
+    w("\nco-channel second station (another programme, offset 0-2 kHz, its own 1-3-ray multipath; the wanted "
+      "station 1-3-ray too):\nmeasurable share, median index, 10th pct, P(index > threshold) over ALL draws\n"
+      f"{'D/U dB':>7} {'r/sqrt2':>7} " + " ".join(f"{'SNR ' + format(s, '.0f') + ' dB':>27}" for s in SNRS) + "\n")
+    detect, cochannel = {}, {}
+    for du in DUS:
+        cells = []
+        for snr in SNRS:
+            recs = cochannel[du, snr] = []
+            for _ in range(max(draws // 10, 20)):
+                i, j = rng.choice(len(st), 2, replace=False)
+                interferer = (st[j], multipath(rng, int(rng.integers(1, 4))), float(rng.uniform(0, 2e3)), du)
+                recs.append(draw(rng, [st[i]], snr, passband, multipath(rng, int(rng.integers(1, 4))), interferer))
+            v, share = indices(recs)
+            detect[du, snr] = sum(r is not None and r.am_index is not None and r.am_index > threshold(r)
+                                  for r in recs) / len(recs)
+            cells.append(f"{share:5.2f} {np.median(v):.4f} {np.percentile(v, 10):.4f} {detect[du, snr]:5.2f}")
+        w(f"{du:7.0f} {10 ** (-du / 20) / np.sqrt(2):7.4f} " + " ".join(f"{c:>27}" for c in cells) + "\n")
+    w(f"the same draws by class of channel (every SNR): P(detect) when the envelope varies <= {FLAT_DB:g} dB with "
+      f"frequency / when more / not measurable share\n")
+    flat_p = []
+    for du in DUS:
+        recs = [r for snr in SNRS for r in cochannel[du, snr]]
+        got = [r for r in recs if r is not None and r.am_index is not None]
+        cls = [[r for r in got if (r.multipath_db > FLAT_DB) == rough] for rough in (False, True)]
+        p = [sum(r.am_index > threshold(r) for r in c) / max(1, len(c)) for c in cls]
+        flat_p.append(p[0])
+        w(f"{du:7.0f}  flat {p[0]:5.2f} (n={len(cls[0])})  multipath {p[1]:5.2f} (n={len(cls[1])})  "
+          f"not measurable {1 - len(got) / len(recs):.2f}\n")
+    if max(flat_p) >= 0.9 and min(flat_p) < 0.9:
+        w(f"on a flat channel P(detect) >= 90 % up to D/U {float(np.interp(0.9, flat_p[::-1], DUS[::-1])):.1f} dB\n")
+    for snr in SNRS:
+        p = [detect[du, snr] for du in DUS]
+        du90 = float(np.interp(0.9, p[::-1], DUS[::-1])) if max(p) >= 0.9 and min(p) < 0.9 else None
+        w(f"SNR {snr:.0f} dB: P(detect) >= 90 % up to D/U {du90:.1f} dB\n" if du90 is not None else
+          f"SNR {snr:.0f} dB: P(detect) {min(p):.2f}..{max(p):.2f} over D/U {DUS[0]:g}..{DUS[-1]:g} dB\n")
+    return {"thresholds": thresholds, "single": single, "cochannel": cochannel, "detect": detect}
+
+
+def summary(records, flat_db: float) -> dict:
+    """A measured distribution as benchmarks/verdict_quality.py draws from it: the measurable share,
+    the share of those on a flat channel, and the index's quantiles at QUANTILES for each class."""
+    got = [r for r in records if r is not None and r.am_index is not None]
+    flat = np.array([r.am_index for r in got if r.multipath_db <= flat_db])
+    rough = np.array([r.am_index for r in got if r.multipath_db > flat_db])
+    return {"n": len(records), "measurable": len(got) / max(1, len(records)), "flat_share": len(flat) / max(1, len(got)),
+            "flat_q": [round(float(x), 5) for x in np.percentile(flat, QUANTILES)] if len(flat) else [],
+            "rough_q": [round(float(x), 5) for x in np.percentile(rough, QUANTILES)] if len(rough) else []}
+
+
+def write_table(path: str, result: dict, argv: list[str]) -> None:
+    import json
+    table = {"made_by": "python benchmarks/fm_cochannel.py " + " ".join(argv), "flat_db": FLAT_DB,
+             "percentiles": [float(q) for q in QUANTILES],
+             "thresholds": {"flat": round(result["thresholds"][0], 4), "multipath": round(result["thresholds"][1], 4)},
+             "single": summary([r for recs in result["single"].values() for r in recs], FLAT_DB),
+             "cochannel": {f"{du:g}": summary([r for (d, _), recs in result["cochannel"].items() if d == du for r in recs],
+                                              FLAT_DB) for du in DUS}}
+    with open(path, "w") as f:
+        json.dump(table, f, indent=1)
+        f.write("\n")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--quick", action="store_true", help="200 draws per cell instead of 1000")
+    p.add_argument("--draws", type=int)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--passband", type=float, default=160e3, help="channel filter's flat half-width, Hz")
+    p.add_argument("--table", metavar="JSON", help="also write the measured distributions (verdict_quality.py reads them)")
+    args = p.parse_args(argv)
+    t0 = time.perf_counter()
+    result = run(args.draws or (200 if args.quick else 1000), args.seed, args.passband)
+    if args.table:
+        write_table(args.table, result, sys.argv[1:] if argv is None else list(argv))
+    print(f"\n{time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
