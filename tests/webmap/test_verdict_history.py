@@ -212,6 +212,27 @@ def test_hops_are_recorded_once_per_channel_and_hour(tmp_path, pg_or_sqlite):
     st.store.dispose()
 
 
+def test_the_upgrade_fills_the_heard_hours_from_the_decodes_already_stored(tmp_path, pg_or_sqlite):
+    from sqlalchemy import insert
+
+    from webmap.schema import nodes, observations
+    from webmap.store import Store
+    store = Store(pg_or_sqlite)
+    store.migrate("0002")
+    t = DAY0 + 5 * 3600 + 3599.5                          # the last half second of 05:00-06:00
+    with store.write() as conn:
+        conn.execute(insert(nodes).values(id=1, name="north", token_hash="x" * 64, created_at=t))
+        for i, (kind, when, channel) in enumerate((("fm_station", t, "fm-98.7"), ("fm_station", t - 600, "fm-98.7"),
+                                                   ("power", t, "fm-98.7"), ("gsm_cell", t + 1, "gsm-947.4"))):
+            conn.execute(insert(observations).values(id=str(i), node_id=1, kind=kind, time=when, received_at=when,
+                                                     channel=channel, raw="{}"))
+    store.migrate()
+    with store.read() as conn:
+        rows = sorted(tuple(r) for r in conn.execute(select(channel_heard)))
+    assert rows == [("fm-98.7", int(t // 3600), 1, t - 600), ("gsm-947.4", int(t // 3600) + 1, 1, t + 1)]
+    store.dispose()
+
+
 def test_the_recorded_channels_of_a_hop():
     got = covered_channels(98.5e6, 2.4e6)
     assert got[0] == "fm-97.6" and got[-1] == "fm-99.4" and len(got) == 19      # the middle 80 %
