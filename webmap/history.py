@@ -55,6 +55,8 @@ def local_hours(hours, zone: ZoneInfo) -> tuple[int, ...]:
 
 @dataclass(frozen=True)
 class ChannelPast:
+    """What :func:`channel_past` read: TargetHistory's hours and watch, and where the earlier decodes are."""
+
     on_air_hours: tuple[int, ...]
     listened_hours: tuple[int, ...]
     watched_since: float | None

@@ -29,15 +29,23 @@ FM = ("freq_hz,pi,ps,name,lat,lon,erp_w,licence_id\n"
       "98700000,13A1,CNR 1,China National Radio,31.2,121.44,10000,L-3\n"
       "99300000,3333,FOUR,Four,31.2,121.44,10000,L-4\n")
 LICENSED = {97.7e6: "1111", 98.1e6: "2222", 98.7e6: "13A1", 99.3e6: "3333"}
-#: Where each node stands and its sample-clock error, which shifts every pilot it measures.
-NODES = {"north": ((31.25, 121.44), +0.6), "south": ((31.15, 121.44), -0.7)}
+#: Where each node stands and its sample-clock error, which shifts every pilot it measures (an
+#: uncalibrated dongle's ~±70 ppm: more than the 1 Hz that tells two exciters apart).
+NODES = {"north": ((31.25, 121.44), +1.5), "south": ((31.15, 121.44), -1.2)}
 DAY0 = timegm((2026, 11, 20, 0, 0, 0))
 
 
 @pytest.fixture
-def db_url(tmp_path):
-    """SQLite; the tests that exercise the PostgreSQL writes ask for ``pg_or_sqlite``."""
-    return f"sqlite:///{tmp_path / 'foxhunt.db'}"
+def db_url(request, tmp_path):
+    """SQLite, and PostgreSQL too for the tests parametrised with ``BOTH``."""
+    if getattr(request, "param", "sqlite") == "sqlite":
+        return f"sqlite:///{tmp_path / 'foxhunt.db'}"
+    url = request.getfixturevalue("postgres_url")
+    _wipe_postgres(url)
+    return url
+
+
+BOTH = pytest.mark.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 
 
 def _iso(t: float) -> str:
@@ -84,15 +92,6 @@ def hours(days: int = 2):
     return [DAY0 + h * 3600 + 600 for h in range(24 * days)]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def pg_or_sqlite(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'both.db'}"
-    url = request.getfixturevalue("postgres_url")
-    _wipe_postgres(url)
-    return url
-
-
 def test_a_pirate_heard_only_at_night_on_a_channel_listened_all_day(client, station, tokens):
     for t in hours():
         night = (t - DAY0) // 3600 % 24 in (22, 23, 0, 1, 2)
@@ -104,6 +103,7 @@ def test_a_pirate_heard_only_at_night_on_a_channel_listened_all_day(client, stat
     assert not {"fm.odd_schedule", "fm.fingerprint_changes"} & licensed, licensed
 
 
+@BOTH
 def test_a_channel_heard_with_another_pi_by_another_node_changed_fingerprint(client, station, tokens):
     for t in hours():
         night = (t - DAY0) // 3600 % 24 in (22, 23, 0, 1, 2)
@@ -116,7 +116,7 @@ def test_a_channel_heard_with_another_pi_by_another_node_changed_fingerprint(cli
 
 def test_a_pilot_that_differs_once_each_node_clock_is_removed_is_another_exciter(client, station, tokens):
     """Same PI (copied), both stereo: only the pilot tells. Raw pilots at the two nodes differ by
-    1.3 Hz for the licensee (their clocks) and that must not count; the copy's exciter is 3 Hz off."""
+    2.7 Hz for the licensee (their clocks) and that must not count; the copy's exciter is 3 Hz off."""
     for t in hours(1):
         post_scan(client, tokens, "north", t)
         copy = t >= DAY0 + 20 * 3600
@@ -192,11 +192,10 @@ def test_a_cell_new_on_a_channel_watched_for_two_days_recently_appeared(client, 
     assert "gsm.recently_appeared" not in fired(station, "gsm:60:12:460-00-4361-20000")
 
 
-def test_hops_are_recorded_once_per_channel_and_hour(tmp_path, pg_or_sqlite):
-    """Ingest writes each channel-hour once (a resent batch adds nothing), on both back ends."""
-    from webmap.app import create_app
-    app = create_app({"data_dir": str(tmp_path / "d"), "db": pg_or_sqlite, "relocate": False})
-    st, client = app.extensions["foxhunt"], app.test_client()
+@BOTH
+def test_hops_are_recorded_once_per_channel_and_hour(station, client):
+    """Ingest writes each channel-hour once (a later batch of the hour adds nothing), on both back ends."""
+    st = station
     toks = {name: add_node(st.store, name)[1] for name in NODES}
     t = DAY0 + 3600 + 5
     post_scan(client, toks, "north", t)
@@ -209,15 +208,15 @@ def test_hops_are_recorded_once_per_channel_and_hour(tmp_path, pg_or_sqlite):
     assert sorted(r.channel for r in listened) == sorted(covered_channels(98.5e6, 2.4e6))
     assert {r.first_at for r in listened} == {float(t)} and {r.hour for r in listened} == {int(t // 3600)}
     assert n_heard == 2 * len(LICENSED) and {r.time for r in heard} == {float(t), float(t + 120)}
-    st.store.dispose()
 
 
-def test_the_upgrade_fills_the_heard_hours_from_the_decodes_already_stored(tmp_path, pg_or_sqlite):
+@BOTH
+def test_the_upgrade_fills_the_heard_hours_from_the_decodes_already_stored(db_url):
     from sqlalchemy import insert
 
     from webmap.schema import nodes, observations
     from webmap.store import Store
-    store = Store(pg_or_sqlite)
+    store = Store(db_url)
     store.migrate("0002")
     t = DAY0 + 5 * 3600 + 3599.5                          # the last half second of 05:00-06:00
     with store.write() as conn:
@@ -231,6 +230,30 @@ def test_the_upgrade_fills_the_heard_hours_from_the_decodes_already_stored(tmp_p
         rows = sorted(tuple(r) for r in conn.execute(select(channel_heard)))
     assert rows == [("fm-98.7", int(t // 3600), 1, t - 600), ("gsm-947.4", int(t // 3600) + 1, 1, t + 1)]
     store.dispose()
+
+
+def test_a_watch_runs_back_over_short_gaps_only(station):
+    """Listened 00-29 h, then 34-47 h (a 4 h gap), then 49-60 h (a 1 h gap): a cell first heard at 60 h
+    was watched since 34 h; with the 4 h gap filled, since 0 h."""
+    from sqlalchemy import delete, insert
+
+    from webmap.history import watched_since
+    listened = [*range(0, 30), *range(34, 48), *range(49, 61)]
+    hour0 = int(DAY0 // 3600)
+    with station.store.write() as conn:
+        conn.execute(delete(channel_listened))
+        conn.execute(insert(channel_listened), [{"channel": "gsm-947.4", "hour": hour0 + h,
+                                                 "first_at": DAY0 + h * 3600 + 30} for h in listened])
+    first_seen = DAY0 + 60 * 3600 + 900
+    with station.store.read() as conn:
+        assert watched_since(conn, "gsm-947.4", first_seen) == DAY0 + 34 * 3600 + 30
+        assert watched_since(conn, "gsm-947.0", first_seen) is None
+    with station.store.write() as conn:
+        conn.execute(insert(channel_listened), [{"channel": "gsm-947.4", "hour": hour0 + h,
+                                                 "first_at": DAY0 + h * 3600} for h in (31, 32)])
+    with station.store.read() as conn:
+        assert watched_since(conn, "gsm-947.4", first_seen) == DAY0 + 30
+        assert watched_since(conn, "gsm-947.4", DAY0 + 20 * 3600) == DAY0 + 30   # nothing after first heard counts
 
 
 def test_the_recorded_channels_of_a_hop():
