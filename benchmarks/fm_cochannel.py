@@ -12,8 +12,8 @@ a close neighbour does). A co-channel draw adds a second station of the pool (an
 with its own random multipath, offset 0–2 kHz, D/U dB under the wanted one.
 
 The thresholds are the 99.9th percentile of the residual AM over the measurable single-station draws
-(clean and multipath, every SNR), one for channels whose envelope's conditional mean varies by at
-most FLAT_DB over the frequencies swept and one for the rest — never chosen per case. Detection probability per D/U is the share
+(clean and multipath, every SNR), one per class of channel (how far its envelope's conditional mean
+varies over the frequencies swept: dsp.fm.cochannel.CLASS_BOUNDS_DB) — never chosen per case. Detection probability per D/U is the share
 of ALL co-channel draws above it (a draw whose multipath is too deep to measure counts as missed).
 
     python benchmarks/fm_cochannel.py [--quick] [--draws N] [--seed S] [--passband HZ] [--table JSON]
@@ -31,14 +31,14 @@ import time
 import numpy as np
 
 from dsp.fm import rds
-from dsp.fm.cochannel import (CHUNK, FLAT_DB, MAX_CHUNKS, MAX_FADE_FRACTION, MAX_MULTIPATH_DB, CoChannel, du_from_index,
-                              measure)
+from dsp.fm.cochannel import (CHUNK, CLASS_BOUNDS_DB, MAX_CHUNKS, MAX_MULTIPATH_DB, MAX_NULL_SHARE, CoChannel,
+                              du_from_index, measure)
 from dsp.fm.tx import FmStationConfig, Programme, render_fm_station
 
 FS = 480e3
 STOPBAND_GAP_HZ = 40e3
 SNRS = (22.0, 25.0, 30.0, 35.0, 40.0)
-DUS = (6.0, 10.0, 15.0, 20.0, 25.0, 30.0)
+DUS = (0.0, 3.0, 6.0, 10.0, 15.0, 20.0, 25.0, 30.0)
 _MARGIN = 512
 #: Percentiles written to the table: every 1 %, and every 0.1 % in the top 1 % where the thresholds sit.
 QUANTILES = np.round(np.r_[np.arange(0.0, 99.0), np.arange(99.0, 100.05, 0.1)], 1)
@@ -105,10 +105,16 @@ def draw(rng, stations, snr_db, passband, paths, interferer=None) -> CoChannel |
     return measure(np.stack(chunks), FS, n0, passband, passband + STOPBAND_GAP_HZ)
 
 
-def indices(records) -> tuple[np.ndarray, float]:
-    """The measured indices, and the share of draws that gave one (the rest: too deep multipath)."""
-    got = [r.am_index for r in records if r is not None and r.am_index is not None]
-    return np.array(got), len(got) / max(1, len(records))
+def measured(records) -> list[CoChannel]:
+    return [r for r in records if r is not None and r.am_index is not None]
+
+
+def channel_class(r: CoChannel) -> int:
+    """0 flat .. len(CLASS_BOUNDS_DB): how far the envelope's mean varies with frequency."""
+    return int(np.searchsorted(CLASS_BOUNDS_DB, r.multipath_db, side="left"))
+
+
+CLASS_NAMES = tuple(f"<= {b:g} dB" for b in CLASS_BOUNDS_DB) + (f"> {CLASS_BOUNDS_DB[-1]:g} dB",)
 
 
 def run(draws: int, seed: int, passband: float, out=sys.stdout) -> dict:
@@ -121,34 +127,33 @@ def run(draws: int, seed: int, passband: float, out=sys.stdout) -> dict:
             k = max(draws // (5 if rays == 1 else 1), 20)
             single[rays, snr] = [draw(rng, [st[int(rng.integers(len(st)))]], snr, passband, multipath(rng, rays))
                                  for _ in range(k)]
-    flat = [r for recs in single.values() for r in recs if r is not None and r.am_index is not None
-            and r.multipath_db <= FLAT_DB]
-    rough = [r for recs in single.values() for r in recs if r is not None and r.am_index is not None
-             and r.multipath_db > FLAT_DB]
-    usable, _ = indices(flat + rough)
-    thresholds = (float(np.percentile(indices(flat)[0], 99.9)), float(np.percentile(indices(rough)[0], 99.9)))
+    every = [r for recs in single.values() for r in recs]
+    got = measured(every)
+    per_class = [[r.am_index for r in got if channel_class(r) == c] for c in range(len(CLASS_NAMES))]
+    thresholds = tuple(float(np.percentile(v, 99.9)) for v in per_class)
 
-    def threshold(r: CoChannel) -> float:
-        return thresholds[r.multipath_db > FLAT_DB]
+    def detected(r) -> bool:
+        return r is not None and r.am_index is not None and r.am_index > thresholds[channel_class(r)]
 
-    w(f"channel filter flat to {passband / 1e3:.0f} kHz; {sum(len(v) for v in single.values())} single-station "
-      f"draws, {len(usable)} measurable (multipath not deeper than {MAX_MULTIPATH_DB:g} dB / fades under "
-      f"{100 * MAX_FADE_FRACTION:g} % of the time)\n\nresidual AM index of ONE station (no co-channel): "
+    w(f"channel filter flat to {passband / 1e3:.0f} kHz; {len(every)} single-station draws, {len(got)} measurable "
+      f"(the envelope's conditional mean spans <= {MAX_MULTIPATH_DB:g} dB and no frequency bin faded more than "
+      f"{100 * MAX_NULL_SHARE:g} % of its time)\n\nresidual AM index of ONE station (no co-channel): "
       "measurable share, median / 99th pct / 99.9th pct / max\n")
     w(f"{'SNR dB':>7} " + " ".join(f"{name:>36}" for name in ("clean", "2-ray multipath", "3-ray multipath")) + "\n")
     for snr in SNRS:
         cells = []
-        for r in (1, 2, 3):
-            v, share = indices(single[r, snr])
-            cells.append(f"{share:5.2f} {np.median(v):.4f} {np.percentile(v, 99):.4f} {np.percentile(v, 99.9):.4f} "
-                         f"{v.max():.4f}")
+        for rays in (1, 2, 3):
+            v = np.array([r.am_index for r in measured(single[rays, snr])])
+            cells.append(f"{len(v) / len(single[rays, snr]):5.2f} {np.median(v):.4f} {np.percentile(v, 99):.4f} "
+                         f"{np.percentile(v, 99.9):.4f} {v.max():.4f}")
         w(f"{snr:7.0f} " + " ".join(f"{c:>36}" for c in cells) + "\n")
-    w(f"\nthresholds = 99.9th percentile of the measurable single-station draws whose envelope varies with "
-      f"frequency by at most {FLAT_DB:g} dB ({len(flat)} draws): {thresholds[0]:.4f} (a second carrier "
-      f"{du_from_index(thresholds[0]):.1f} dB under); by more ({len(rough)} draws): {thresholds[1]:.4f} "
-      f"({du_from_index(thresholds[1]):.1f} dB under)\n")
+    w("\nthresholds = 99.9th percentile of the measurable single-station draws, per class of channel (how far its "
+      "envelope's mean varies with frequency):\n")
+    for name, v, t in zip(CLASS_NAMES, per_class, thresholds):
+        w(f"  {name:>9}: {len(v):5d} draws ({100 * len(v) / len(got):4.1f} %), threshold {t:.4f} "
+          f"(a second carrier {du_from_index(t):.1f} dB under)\n")
     w("\nco-channel second station (another programme, offset 0-2 kHz, its own 1-3-ray multipath; the wanted "
-      "station 1-3-ray too):\nmeasurable share, median index, 10th pct, P(index > threshold) over ALL draws\n"
+      "station 1-3-ray too):\nmeasurable share, median index, 10th pct, P(detect) over ALL draws\n"
       f"{'D/U dB':>7} {'r/sqrt2':>7} " + " ".join(f"{'SNR ' + format(s, '.0f') + ' dB':>27}" for s in SNRS) + "\n")
     detect, cochannel = {}, {}
     for du in DUS:
@@ -159,53 +164,49 @@ def run(draws: int, seed: int, passband: float, out=sys.stdout) -> dict:
                 i, j = rng.choice(len(st), 2, replace=False)
                 interferer = (st[j], multipath(rng, int(rng.integers(1, 4))), float(rng.uniform(0, 2e3)), du)
                 recs.append(draw(rng, [st[i]], snr, passband, multipath(rng, int(rng.integers(1, 4))), interferer))
-            v, share = indices(recs)
-            detect[du, snr] = sum(r is not None and r.am_index is not None and r.am_index > threshold(r)
-                                  for r in recs) / len(recs)
-            cells.append(f"{share:5.2f} {np.median(v):.4f} {np.percentile(v, 10):.4f} {detect[du, snr]:5.2f}")
+            v = np.array([r.am_index for r in measured(recs)] or [np.nan])
+            detect[du, snr] = sum(map(detected, recs)) / len(recs)
+            cells.append(f"{len(measured(recs)) / len(recs):5.2f} {np.median(v):.4f} {np.percentile(v, 10):.4f} "
+                         f"{detect[du, snr]:5.2f}")
         w(f"{du:7.0f} {10 ** (-du / 20) / np.sqrt(2):7.4f} " + " ".join(f"{c:>27}" for c in cells) + "\n")
-    w(f"the same draws by class of channel (every SNR): P(detect) when the envelope varies <= {FLAT_DB:g} dB with "
-      f"frequency / when more / not measurable share\n")
-    flat_p = []
+    w("\nthe same draws (every SNR) by class of channel: P(detect) (n) per class, and the share not measurable\n")
+    overall = []
     for du in DUS:
         recs = [r for snr in SNRS for r in cochannel[du, snr]]
-        got = [r for r in recs if r is not None and r.am_index is not None]
-        cls = [[r for r in got if (r.multipath_db > FLAT_DB) == rough] for rough in (False, True)]
-        p = [sum(r.am_index > threshold(r) for r in c) / max(1, len(c)) for c in cls]
-        flat_p.append(p[0])
-        w(f"{du:7.0f}  flat {p[0]:5.2f} (n={len(cls[0])})  multipath {p[1]:5.2f} (n={len(cls[1])})  "
-          f"not measurable {1 - len(got) / len(recs):.2f}\n")
-    if max(flat_p) >= 0.9 and min(flat_p) < 0.9:
-        w(f"on a flat channel P(detect) >= 90 % up to D/U {float(np.interp(0.9, flat_p[::-1], DUS[::-1])):.1f} dB\n")
-    for snr in SNRS:
-        p = [detect[du, snr] for du in DUS]
-        du90 = float(np.interp(0.9, p[::-1], DUS[::-1])) if max(p) >= 0.9 and min(p) < 0.9 else None
-        w(f"SNR {snr:.0f} dB: P(detect) >= 90 % up to D/U {du90:.1f} dB\n" if du90 is not None else
-          f"SNR {snr:.0f} dB: P(detect) {min(p):.2f}..{max(p):.2f} over D/U {DUS[0]:g}..{DUS[-1]:g} dB\n")
+        got_du = measured(recs)
+        overall.append(sum(map(detected, recs)) / len(recs))
+        parts = []
+        for c, name in enumerate(CLASS_NAMES):
+            in_c = [r for r in got_du if channel_class(r) == c]
+            parts.append(f"{name:>9} {sum(map(detected, in_c)) / max(1, len(in_c)):4.2f} (n={len(in_c):3d})")
+        w(f"{du:7.0f}  " + "  ".join(parts) + f"  not measurable {1 - len(got_du) / len(recs):.2f}"
+          f"  all: P(detect) {overall[-1]:.2f}\n")
+    above = [du for du, p in zip(DUS, overall) if p >= 0.9]
+    w(f"P(detect) >= 90 % (all draws, every SNR) at D/U {', '.join(f'{d:g}' for d in above) or 'none'} dB\n")
     return {"thresholds": thresholds, "single": single, "cochannel": cochannel, "detect": detect}
 
 
-def summary(records, flat_db: float) -> dict:
+def summary(records) -> dict:
     """A measured distribution as benchmarks/verdict_quality.py draws from it: the measurable share,
-    the share of those on a flat channel, and the index's quantiles at QUANTILES for each class."""
-    got = [r for r in records if r is not None and r.am_index is not None]
-    flat = np.array([r.am_index for r in got if r.multipath_db <= flat_db])
-    rough = np.array([r.am_index for r in got if r.multipath_db > flat_db])
-    return {"n": len(records), "measurable": len(got) / max(1, len(records)), "flat_share": len(flat) / max(1, len(got)),
-            "flat_q": [round(float(x), 5) for x in np.percentile(flat, QUANTILES)] if len(flat) else [],
-            "rough_q": [round(float(x), 5) for x in np.percentile(rough, QUANTILES)] if len(rough) else []}
+    each class's share of those, and the index's quantiles at QUANTILES per class."""
+    got = measured(records)
+    classes = [np.array([r.am_index for r in got if channel_class(r) == c]) for c in range(len(CLASS_NAMES))]
+    return {"n": len(records), "measurable": len(got) / max(1, len(records)),
+            "class_share": [len(v) / max(1, len(got)) for v in classes],
+            "class_q": [[round(float(x), 5) for x in np.percentile(v, QUANTILES)] if len(v) else [] for v in classes]}
 
 
 def write_table(path: str, result: dict, argv: list[str]) -> None:
     import json
-    table = {"made_by": "python benchmarks/fm_cochannel.py " + " ".join(argv), "flat_db": FLAT_DB,
+    table = {"made_by": "python benchmarks/fm_cochannel.py " + " ".join(argv),
+             "class_bounds_db": list(CLASS_BOUNDS_DB), "max_multipath_db": MAX_MULTIPATH_DB,
              "percentiles": [float(q) for q in QUANTILES],
-             "thresholds": {"flat": round(result["thresholds"][0], 4), "multipath": round(result["thresholds"][1], 4)},
-             "single": summary([r for recs in result["single"].values() for r in recs], FLAT_DB),
-             "cochannel": {f"{du:g}": summary([r for (d, _), recs in result["cochannel"].items() if d == du for r in recs],
-                                              FLAT_DB) for du in DUS}}
+             "thresholds": [round(t, 4) for t in result["thresholds"]],
+             "single": summary([r for recs in result["single"].values() for r in recs]),
+             "cochannel": {f"{du:g}": summary([r for (d, _), recs in result["cochannel"].items() if d == du
+                                               for r in recs]) for du in DUS}}
     with open(path, "w") as f:
-        json.dump(table, f, indent=1)
+        json.dump(table, f)
         f.write("\n")
 
 

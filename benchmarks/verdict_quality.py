@@ -30,10 +30,23 @@ N(0, 3 Hz); 40 % over-deviate (100 % for the over-deviating kind); 15 % off rast
 case); 50 % looped adverts; 10 % aviation-band spurious; when history exists, 60 % on air only at
 night — except on a local licensee's channel, which the licensee keeps on the air by day.
 Co-channel capture (pirate on the local licensee's channel): the node demodulates the stronger
-carrier. A pirate ``CAPTURE_DB`` (6 dB) or more under the licensee at the node leaves no trace in
-what the node measures: it is counted apart as "not received" (the licensee stays, judged as a
-licensed station), never in the detection rates; within ±6 dB the two garble and the pirate counts
-as observed, with its own features and the two carriers' summed level; above, the pirate's level.
+carrier — its RDS, pilot and deviation — but the SUM of two FM carriers is not constant-envelope:
+it beats, and dsp.fm.cochannel measures that residual AM (fm.co_channel). The feature is drawn
+from the distributions benchmarks/fm_cochannel.py measured on rendered stations (its table,
+benchmarks/fm_cochannel_table.json, 11 000 single-station and 3 000 two-station draws): every FM
+station through random 1–3-ray rooftop multipath (echoes 0.3–0.7 at 0.5–5 µs) at 22–40 dB SNR —
+the share not measurable (multipath too deep), the share of each class of channel (how far its
+envelope's mean varies with frequency: ≤ 1 dB, ≤ 2.5 dB, more), and the index's quantiles per
+class; a licensed station, a pirate on a free or far-licensed channel draw from the one-station
+distribution; a pirate and the local licensee D/U dB apart from the two-station rows (0, 3, 6, 10,
+15, 20, 25, 30 dB; between rows the index's quantile interpolated on a log scale; beyond 30 dB the
+beat falls as the amplitude ratio); none under 20 dB SNR. A pirate
+``CAPTURE_DB`` (6 dB) or more under the licensee: the node demodulates the licensee, with the
+pirate's beat on its envelope; that station is counted on its own line, "licensee+unheard pirate",
+its verdict being the unheard pirate's detection — never among the licensed stations' false
+alarms (which are printed for fm.co_channel apart). Within ±6 dB the two garble and the pirate counts as
+observed, with its own features and the two carriers' summed level; above, the pirate's level.
+The residual AM draws from its own random stream: the neighbourhoods stay as without it.
 Channel history, when it exists: 2–8 earlier decodes of each transmitter by the network's nodes
 (SNR ±8 dB around this node's; RDS from 15 dB, pilot from 10 dB, pilot offset with each node's
 clock removed to 0.1 Hz); a local licensee's channel taken by a pirate holds the decodes of both.
@@ -69,6 +82,7 @@ from __future__ import annotations
 import argparse
 import collections
 import dataclasses
+import json
 import math
 import sys
 import time
@@ -113,8 +127,12 @@ FIX_OVERCONFIDENCE = (1.5, 3.0)
 FIX_OPEN_OFFSET_M = (2000.0, 8000.0)
 #: σ of each coordinate of a 2-D Gaussian whose 95 % circle has radius 1: P(r > R) = exp(−R²/2σ²) = 0.05.
 SIGMA_PER_R95 = 1.0 / math.sqrt(-2.0 * math.log(0.05))
-#: The verdict column of a generated rogue the node cannot receive (counted apart, see ``report``).
-UNHEARD = "not received"
+#: The truth of a local licensee whose channel a pirate 6+ dB weaker shares: the node demodulates the
+#: licensee, with the pirate's beat on its envelope. Its verdict is the unheard pirate's detection.
+LICENSEE_WITH_PIRATE = "licensee+unheard pirate"
+#: Residual AM (fm.co_channel's feature) as measured by benchmarks/fm_cochannel.py: one station
+#: through 1–3-ray rooftop multipath at 22–40 dB SNR, and with a second station at each D/U.
+COCHANNEL = json.loads((REPO / "benchmarks" / "fm_cochannel_table.json").read_text())
 
 
 def pool(mcc: str, mnc: str) -> list[int]:
@@ -145,20 +163,20 @@ class Hood:
     fm_ctx: VerdictContext
     gsm_truth: list  # (cell, kind or "licensed")
     fm_truth: list
-    #: Rogues generated but not received by the node at all (kinds): physics, not a rule, hides them.
-    fm_unheard: list
     #: Whether the central station's history of the channels is known (else one scan alone).
     with_history: bool
 
 
 class Simulator:
     def __init__(self, rng: np.random.Generator, history_rng: np.random.Generator, fix_rng: np.random.Generator,
-                 overconfident: float = 0.0):
+                 cochannel_rng: np.random.Generator, overconfident: float = 0.0):
         self.rng = rng
         #: Earlier decodes of FM channels draw from their own stream: the neighbourhoods stay as without them.
         self.history_rng = history_rng
         #: Position fixes too (the locator's errors, and where a catcher was before it moved).
         self.fix_rng = fix_rng
+        #: And the residual AM of every FM station (the neighbourhoods stay as without it).
+        self.cochannel_rng = cochannel_rng
         self.overconfident = overconfident
         #: Fixes generated: how many, open, and closed ones whose 95 % radius holds the truth.
         self.fix_stats = collections.Counter()
@@ -348,6 +366,38 @@ class Simulator:
                          over_75k_fraction=over, mpx_power_dbr=0.0, pilot_level_hz=6.8e3 if stereo else None,
                          pilot_freq_error_hz=pilot_err, loop_period_s=period, loop_confidence=conf)
 
+    def residual_am(self, snr_db: float, du_db: float | None = None) -> dict:
+        """The residual AM and multipath class dsp.fm.cochannel would report: drawn from the measured
+        distribution of one station (``du_db`` None) or of two D/U dB apart: the class of channel (how
+        far multipath makes the envelope vary) by its measured share, multipath_db uniform within the
+        class, the index's quantile interpolated on log index between the D/U rows (the class share
+        and the measurable share from the nearer row, which alone gives the index where the other
+        holds no draw of that class; beyond the last row the beat falls as the
+        amplitude ratio). Not measured under 20 dB SNR, nor where multipath was too deep."""
+        rng = self.cochannel_rng
+        if snr_db < 20.0:
+            return {"residual_am": None, "multipath_db": None}
+        if du_db is None:
+            dist, scale = COCHANNEL["single"], 1.0
+        else:
+            rows = sorted(float(k) for k in COCHANNEL["cochannel"])
+            du = min(max(du_db, rows[0]), rows[-1])
+            lo = max(r for r in rows if r <= du)
+            hi = min(r for r in rows if r >= du)
+            w = 0.0 if hi == lo else (du - lo) / (hi - lo)
+            dist = COCHANNEL["cochannel"][f"{lo:g}"] if w < 0.5 else COCHANNEL["cochannel"][f"{hi:g}"]
+            scale = 10 ** (-(du_db - rows[-1]) / 20) if du_db > rows[-1] else 1.0
+        if rng.random() >= dist["measurable"]:
+            return {"residual_am": None, "multipath_db": None}
+        c = int(rng.choice(len(dist["class_share"]), p=np.array(dist["class_share"]) / sum(dist["class_share"])))
+        u, levels = rng.uniform(0, 100), COCHANNEL["percentiles"]
+        am = float(np.interp(u, levels, dist["class_q"][c]))
+        if du_db is not None and hi != lo and all(COCHANNEL["cochannel"][f"{r:g}"]["class_q"][c] for r in (lo, hi)):
+            a = [max(float(np.interp(u, levels, COCHANNEL["cochannel"][f"{r:g}"]["class_q"][c])), 1e-4) for r in (lo, hi)]
+            am = float(math.exp((1 - w) * math.log(a[0]) + w * math.log(a[1])))
+        bounds = [0.0] + COCHANNEL["class_bounds_db"] + [COCHANNEL["max_multipath_db"]]
+        return {"residual_am": am * scale, "multipath_db": float(rng.uniform(bounds[c], bounds[c + 1]))}
+
     def heard_as(self, st: FmStation, node_err) -> tuple[HeardAs, ...]:
         """2–8 earlier decodes of this transmitter by the network's nodes, their SNR spread ±8 dB around
         this node's; RDS decodes from 15 dB SNR, the pilot from 10 dB, its offset with each node's clock
@@ -381,6 +431,7 @@ class Simulator:
             rds = self.rds(sent_pi, f"{lic['ps']:8}", scroll=rng.random() < 0.2) if lic["pi"] else None
             power = self.received(10 * math.log10(lic["erp"] * 1e3), node, lic["site"], lic["freq"], exponent)
             st = self.station(lic["freq"], power, rds, bool(rng.random() < 0.9), node_err)
+            st = dataclasses.replace(st, **self.residual_am(st.snr_db))
             lic["station"] = st
             truth.append((st, LICENSED))
             if with_history:
@@ -388,11 +439,11 @@ class Simulator:
                                                                      listened_hours=tuple(range(24)),
                                                                      heard_as=self.heard_as(st, node_err),
                                                                      last_seen=NOW, positions=self.track(lic["site"]))
-        spurious, unheard = [], []
+        spurious = []
         free = [channels[k] for k in picks[n + 2:]]
         for _ in range(n_rogues):
             kind = "low_power_pirate" if rng.random() < 0.5 else "over_deviating_pirate"
-            st, replaced, site, licensee_site = self.pirate(kind, licences, truth, free, node, exponent, node_err)
+            st, replaced, site, licensee_site, du = self.pirate(kind, licences, truth, free, node, exponent, node_err)
             spurious_at = float(rng.uniform(108e6, 137e6)) if rng.random() < 0.1 else None
             hours = tuple(range(24))
             if with_history:
@@ -400,7 +451,9 @@ class Simulator:
                 # On a local licensee's channel the licensee is on the air by day: the channel is never silent.
                 hours = hours if replaced is not None else night
             if st is None:
-                unheard.append(kind)
+                # The node demodulates the licensee, with the weaker pirate's beat on its envelope.
+                beat = dataclasses.replace(replaced, **self.residual_am(replaced.snr_db, du))
+                truth = [(beat, LICENSEE_WITH_PIRATE) if s is replaced else (s, t) for s, t in truth]
                 continue
             if replaced is not None:
                 truth = [(s, t) for s, t in truth if s is not replaced]
@@ -422,7 +475,7 @@ class Simulator:
         ctx = VerdictContext(fm_register=parse_fm_register(register, "sim-fm-register"), node=node,
                              stations=tuple(s for s, _ in truth), spurious=tuple(spurious), spurious_searched=True,
                              history=history)
-        return ctx, truth, unheard
+        return ctx, truth
 
     def pirate(self, kind, licences, truth, free, node, exponent, node_err):
         rng = self.rng
@@ -448,12 +501,13 @@ class Simulator:
         else:
             freq = float(free.pop(int(rng.integers(len(free)))))
         power = self.received(10 * math.log10(erp * 1e3), node, site, freq, exponent)
-        heard = True
+        heard, du = True, None
         if replaced is not None:
             # Under the licensee by the capture ratio, the node demodulates the licensee: nothing of the
             # pirate reaches it. Within the ratio the two garble; counted as observed, with the pirate's
             # features and the two carriers' summed level (what a power measurement on the channel reads).
             heard = power - replaced.power_dbfs > -CAPTURE_DB
+            du = abs(power - replaced.power_dbfs)
             power = 10 * math.log10(10 ** (power / 10) + 10 ** (replaced.power_dbfs / 10))
         r = rng.random()
         if r < 0.5:
@@ -471,7 +525,8 @@ class Simulator:
                           obw=float(rng.uniform(260e3, 400e3)) if over_dev else None,
                           pilot=float(rng.normal(0, 3.0)), raster_hz=raster,
                           loop=(float(rng.uniform(30, 300)), float(rng.uniform(0.85, 0.99))) if rng.random() < 0.5 else None)
-        return (st, replaced, site, licensee_site) if heard else (None, None, None, None)
+        st = dataclasses.replace(st, **self.residual_am(st.snr_db, du))
+        return (st, replaced, site, licensee_site, du) if heard else (None, replaced, None, None, du)
 
     def hood(self) -> Hood:
         rng = self.rng
@@ -483,15 +538,15 @@ class Simulator:
         with_history = bool(rng.random() < 0.5)
         n_rogues = [int(rng.integers(0, 3)) for _ in range(2)]
         gsm_ctx, gsm_truth = self.gsm(mcc, node, exponent, node_ppm, with_history, n_rogues[0])
-        fm_ctx, fm_truth, fm_unheard = self.fm(node, exponent, node_err, with_history, n_rogues[1])
-        return Hood(gsm_ctx, fm_ctx, gsm_truth, fm_truth, fm_unheard, with_history)
+        fm_ctx, fm_truth = self.fm(node, exponent, node_err, with_history, n_rogues[1])
+        return Hood(gsm_ctx, fm_ctx, gsm_truth, fm_truth, with_history)
 
 
 def evaluate(n: int, seed: int, explain: int = 0, out=sys.stdout, without=(), overconfident: float = 0.0):
     """(truth kind, verdict class, fired rule ids, history known) per transmitter, and the position
     fixes' statistics; prints up to ``explain`` misjudged ones. ``without``: rule ids left out (ablation)."""
     sim = Simulator(np.random.default_rng(seed), np.random.default_rng([seed, 1]), np.random.default_rng([seed, 2]),
-                    overconfident)
+                    np.random.default_rng([seed, 3]), overconfident)
     gsm_rules, fm_rules = ([r for r in rules if r.id not in without] for rules in (GSM_RULES, FM_RULES))
     rows = []
     for _ in range(n):
@@ -504,16 +559,14 @@ def evaluate(n: int, seed: int, explain: int = 0, out=sys.stdout, without=(), ov
                         and v.klass != ROGUE:
                     explain -= 1
                     out.write(f"[{kind} judged {v.klass} {v.score}] {v.sentence()}\n")
-        rows += [(kind, UNHEARD, (), hood.with_history) for kind in hood.fm_unheard]
     return rows, sim.fix_stats
 
 
 def report(rows, out=sys.stdout) -> dict:
     by_kind = collections.defaultdict(list)
-    unheard = collections.Counter(kind for kind, klass, _, _ in rows if klass == UNHEARD)
     for kind, klass, fired, _ in rows:
-        if klass != UNHEARD:
-            by_kind[kind].append((klass, fired))
+        by_kind[kind].append((klass, fired))
+    apart = (LICENSED, LICENSEE_WITH_PIRATE)  # not in the rogue rates
     w = out.write
     w(f"{'transmitters':24} {'n':>5} {'rogue':>7} {'suspic.':>7} {'licensed':>8} | baseline 'any rule = rogue'\n")
     figures = {}
@@ -525,7 +578,7 @@ def report(rows, out=sys.stdout) -> dict:
         figures[kind] = (m, share, any_fired)
         w(f"{kind:24} {m:5d} {100 * share[ROGUE]:6.1f}% {100 * share[SUSPICIOUS]:6.1f}% {100 * share[LICENSED]:7.1f}% "
           f"| {100 * any_fired:6.1f}% rogue\n")
-    rogues = [(k, f) for kind, items in by_kind.items() if kind != LICENSED for k, f in items]
+    rogues = [(k, f) for kind, items in by_kind.items() if kind not in apart for k, f in items]
     lic = by_kind[LICENSED]
     detected = sum(k == ROGUE for k, _ in rogues) / max(1, len(rogues))
     flagged = sum(k != LICENSED for k, _ in rogues) / max(1, len(rogues))
@@ -536,17 +589,24 @@ def report(rows, out=sys.stdout) -> dict:
       f"{100 * flagged:.1f} % (target 100 %)\n")
     for known, what in ((True, "with the channel's history (the central station)"),
                         (False, "from one scan alone (as `foxhunt check`)")):
-        part = [klass for kind, klass, _, h in rows if kind != LICENSED and klass != UNHEARD and h == known]
+        part = [klass for kind, klass, _, h in rows if kind not in apart and h == known]
         if part:
             w(f"  {what}: {len(part)} rogues, judged rogue {100 * part.count(ROGUE) / len(part):.1f} %, "
               f"rogue or suspicious {100 * (len(part) - part.count(LICENSED)) / len(part):.1f} %\n")
-    n_unheard = sum(unheard.values())
+    beats = by_kind[LICENSEE_WITH_PIRATE]
+    n_unheard = len(beats)
+    unheard_flagged = sum(k != LICENSED for k, _ in beats) / max(1, n_unheard)
     if n_unheard:
-        w(f"not received at all (not in the rates above): {n_unheard} generated rogue(s) "
-          f"({', '.join(f'{n} {k}' for k, n in sorted(unheard.items()))}): {CAPTURE_DB:g} dB or more under the "
-          f"co-channel licensee at the node, which then demodulates only the licensee; counted as misses, "
-          f"judged rogue {100 * sum(k == ROGUE for k, _ in rogues) / (len(rogues) + n_unheard):.1f} %\n")
+        w(f"pirates {CAPTURE_DB:g} dB or more under the co-channel licensee (not in the rates above; the node "
+          f"demodulates the licensee, the pirate's beat on its envelope): {n_unheard}; the licensee's channel "
+          f"flagged (the pirate detected) {100 * unheard_flagged:.1f} %, rogue "
+          f"{100 * sum(k == ROGUE for k, _ in beats) / n_unheard:.1f} %; with them, every rogue judged rogue "
+          f"{100 * (sum(k == ROGUE for k, _ in rogues + beats)) / (len(rogues) + n_unheard):.1f} %, rogue or "
+          f"suspicious {100 * (sum(k != LICENSED for k, _ in rogues + beats)) / (len(rogues) + n_unheard):.1f} %\n")
     w(f"licensed: {len(lic)}; judged rogue {lic_rogue} (target 0), suspicious {100 * lic_susp:.2f} % (target ≤ 1 %)\n")
+    co = [k for k, f in lic if "fm.co_channel" in f]
+    w(f"  fm.co_channel (residual AM) on licensed stations alone: fired on {len(co)}, "
+      f"{sum(k != LICENSED for k in co)} of them judged suspicious or rogue\n")
     w(f"baseline (any rule fired = rogue): false alarms {100 * base_fa:.2f} % of licensed transmitters, "
       f"{base_fa / max(lic_susp + lic_rogue / max(1, len(lic)), 1e-9):.0f}× the weighted verdict's "
       f"suspicious+rogue rate\n" if lic_susp or lic_rogue else
@@ -557,7 +617,8 @@ def report(rows, out=sys.stdout) -> dict:
     on_lic = collections.Counter(r for _, f in lic for r in f)
     for rule in sorted(set(on_rogue) | set(on_lic), key=lambda r: -on_rogue[r]):
         w(f"  {rule:32} {on_rogue[rule]:5d} {on_lic[rule]:5d}\n")
-    return {"detected": detected, "flagged": flagged, "unheard": n_unheard, "licensed_rogue": lic_rogue,
+    return {"detected": detected, "flagged": flagged, "unheard": n_unheard, "unheard_flagged": unheard_flagged,
+            "licensed_rogue": lic_rogue,
             "licensed_suspicious": lic_susp, "baseline_false_alarm": base_fa, "figures": figures}
 
 

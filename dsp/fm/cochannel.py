@@ -55,13 +55,14 @@ MIN_SNR_DB = 20.0
 #: beat throws the discriminator to the extremes, where a bin's mean is the beat's). Bins of fewer
 #: than MIN_BIN_SAMPLES do not count in that span.
 FADE_LEVEL = 0.05
-MAX_FADE_FRACTION = 0.005
+MAX_NULL_SHARE = 0.5
 MAX_MULTIPATH_DB = 6.0
 DEPTH_PERCENTILES = (5.0, 95.0)
 MIN_BIN_SAMPLES = 50
-#: A channel this flat (dB) is told apart from a second carrier at a lower residual (the rule's
-#: thresholds come per class from benchmarks/fm_cochannel.py).
-FLAT_DB = 1.0
+#: Classes of channel by multipath_db: up to each bound, one station leaves less residual AM, so a
+#: second carrier is told apart at a lower one (the rule's thresholds come per class from
+#: benchmarks/fm_cochannel.py). A strong beat raises multipath_db itself (1–2 dB at 10 dB D/U).
+CLASS_BOUNDS_DB = (1.0, 2.5)
 #: Chunks kept: CHUNKS_PER_BLOCK spread over each block, MAX_CHUNKS in all (16 k samples: 34 ms of
 #: programme, ~1 ms of CPU per station whatever the recording's length).
 CHUNK = 2048
@@ -79,7 +80,7 @@ class CoChannel:
 
     am_index: float | None  # None: multipath too deep to tell (see multipath_db)
     multipath_db: float  # range of the envelope's conditional mean over the frequencies swept
-    fade_fraction: float  # share of the time the envelope's power is under FADE_LEVEL of its mean
+    null_share: float  # the largest share of fades (power under FADE_LEVEL of its mean) in one frequency bin
     noise_ratio: float  # channel noise over total channel power (what was removed)
     n_samples: int
 
@@ -175,22 +176,22 @@ def measure(chunks: np.ndarray, fs: float, noise_density: float, passband_hz: fl
     z = chunks / np.sqrt(power)[:, None].astype(np.float32)
     fit = np.lib.stride_tricks.sliding_window_view(z, EQUALISER_TAPS, axis=1)[:, ::FIT_STEP, ::-1]
     taps = _lscma(fit.reshape(-1, EQUALISER_TAPS))
-    y = np.stack([np.convolve(c, taps, mode="valid") for c in z])
-    raw, depth = _unexplained(z, fs, noise / norm)
-    equalised, _ = _unexplained(y, fs, noise_density * channel_noise_gain(taps, fs, passband_hz, stopband_hz) / norm)
+    y = signal.fftconvolve(z, taps[None, :], mode="valid", axes=1)
+    raw, depth, nulls = _unexplained(z, fs, noise / norm)
+    equalised, _, _ = _unexplained(y, fs, noise_density * channel_noise_gain(taps, fs, passband_hz, stopband_hz) / norm)
     if raw is None or equalised is None:
         return None
-    zp = z.real ** 2 + z.imag ** 2
-    fades = float(np.mean(zp < FADE_LEVEL))
-    index = None if fades > MAX_FADE_FRACTION or depth > MAX_MULTIPATH_DB else min(raw, equalised)
-    return CoChannel(am_index=index, multipath_db=depth, fade_fraction=fades, noise_ratio=1.0 - signal_power / norm,
+    index = None if nulls > MAX_NULL_SHARE or depth > MAX_MULTIPATH_DB else min(raw, equalised)
+    return CoChannel(am_index=index, multipath_db=depth, null_share=nulls, noise_ratio=1.0 - signal_power / norm,
                      n_samples=z.shape[0] * (z.shape[1] - _MPX_TAPS + 1))
 
 
-def _unexplained(y: np.ndarray, fs: float, noise: float) -> tuple[float | None, float]:
+def _unexplained(y: np.ndarray, fs: float, noise: float) -> tuple[float | None, float, float]:
     """The AM index of ``y`` (chunks) left over by its conditional mean in instantaneous-frequency
-    bins, less the share of white noise of power ``noise``; and the conditional mean's range (dB)."""
-    f = np.stack([np.convolve(discriminate(c, fs), _mpx_lowpass(float(fs)), mode="valid") for c in y])
+    bins, less the share of white noise of power ``noise``; the conditional mean's range (dB); and
+    the largest share of fades (power under FADE_LEVEL of its mean) in one bin."""
+    f = signal.fftconvolve(np.stack([discriminate(c, fs) for c in y]), _mpx_lowpass(float(fs))[None, :], mode="valid",
+                           axes=1)
     half = _MPX_TAPS // 2
     p = (y.real ** 2 + y.imag ** 2)[:, half:y.shape[1] - half].astype(np.float64).ravel()
     b = np.floor(f.ravel() / _BIN_HZ).astype(np.int64)
@@ -200,16 +201,20 @@ def _unexplained(y: np.ndarray, fs: float, noise: float) -> tuple[float | None, 
     s2 = np.bincount(b, p * p)
     occupied = n > 0
     dof = len(p) - int(occupied.sum())
-    lo, hi = np.percentile(b, DEPTH_PERCENTILES)
+    cum = np.cumsum(n) / len(b)
+    lo, hi = np.searchsorted(cum, np.array(DEPTH_PERCENTILES) / 100)
     well = (n >= MIN_BIN_SAMPLES) & (np.arange(len(n)) >= lo) & (np.arange(len(n)) <= hi)
     g = s1[well] / n[well]
     depth = float(10 * np.log10(g.max() / max(g.min(), 1e-12))) if len(g) else 0.0
+    counted = n >= MIN_BIN_SAMPLES
+    fades = np.bincount(b, p < FADE_LEVEL * p.mean(), minlength=len(n))
+    nulls = float((fades[counted] / n[counted]).max()) if counted.any() else 1.0
     s = float(p.mean()) - noise
     if dof <= 0 or not s > 0:
-        return None, depth
+        return None, depth, nulls
     var = float((s2[occupied] - s1[occupied] ** 2 / n[occupied]).sum() / dof)
     v = (var - noise * (2 * s + noise)) / s ** 2
-    return float(np.sqrt(max(v, 0.0)) / 2), depth
+    return float(np.sqrt(max(v, 0.0)) / 2), depth, nulls
 
 
 def _lscma(x: np.ndarray) -> np.ndarray:

@@ -110,7 +110,7 @@ CASES = {
         ["PI BEEF, in mono", "2 earlier clear decode(s)", "PI 13A1; in stereo", "two transmitters"]),
     "fm.co_channel": (lambda: fm_world({"residual_am": 0.09, "multipath_db": 0.4}),
                       lambda: fm_world({"residual_am": 0.09, "multipath_db": 3.0}),
-                      ["0.090", "without multipath", "0.0532", "about 18 dB under", "second FM transmitter"]),
+                      ["0.090", "without multipath", "0.0533", "about 18 dB under", "second FM transmitter"]),
     "fm.site_mismatch": (lambda: fm_world(history={FM_HIST: _located(31.2400, 121.4700, 800.0)}),
                          lambda: fm_world(history={FM_HIST: _located(31.3180, 121.4720, 1500.0)}),
                          ["located 8.9 km", "China National Radio 1 (GD-001)", "95 % region (0.8 km)"]),
@@ -302,6 +302,16 @@ def test_site_mismatch_alone_is_suspicious_and_with_any_other_cue_rogue():
         assert combine([ALL_RULES[f"{kind}.site_mismatch"].weight, weakest]) >= ROGUE_AT, weakest
     with_pi = judge(*fm_world({"rds": rds("1234", "CNR 1")}, history=located), FM_RULES)
     assert with_pi.klass == "rogue" and {r.rule for r in with_pi.reasons} == {"fm.site_mismatch", "fm.rds_identity_mismatch"}
+
+
+def test_co_channel_alone_is_suspicious_not_rogue():
+    """A distant licensee ducting in beats on a channel too: interference worth a look, not a pirate."""
+    beat = judge(*fm_world({"residual_am": 0.2, "multipath_db": 0.4}), FM_RULES)
+    assert beat.klass == "suspicious" and [r.rule for r in beat.reasons] == ["fm.co_channel"]
+    assert "about 10 dB under" in beat.reasons[0].text
+    # Too deep multipath to tell (the analyser reports no residual AM): abstains, never fires.
+    deep = fm_world({"residual_am": None, "multipath_db": 9.0})
+    assert isinstance(ALL_RULES["fm.co_channel"].evaluate(*deep), Abstain)
 
 
 def test_licensed_without_any_register_check_says_nothing_was_checked():
