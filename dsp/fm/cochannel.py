@@ -14,9 +14,9 @@ constant-modulus equaliser (least-squares CMA, Agee 1986) that undoes most of a 
 dynamic part (the envelope depends on the frequency over the echo's delay, not at one instant);
 the smaller residual counts. Its variance, less the noise's known share (N·(2S + N) for the power,
 from the capture's noise floor, the channel filter and the equaliser's noise gain), is the residual
-AM. Where multipath is too deep — the conditional mean spans more than MAX_MULTIPATH_DB, or nulls
-take the envelope under FADE_LEVEL — the received frequency itself is corrupted and one carrier can
-leave as large a residual as two: not measured (None), never a detection.
+AM. Where multipath is too deep — the conditional mean spans more than MAX_MULTIPATH_DB, or a null
+fades one frequency bin most of the time — the received frequency itself is corrupted and one
+carrier can leave as large a residual as two: not measured (None), never a detection.
 
 Only a few short chunks of each block are kept (a bounded total), so the cost per station does not
 grow with the recording.
@@ -49,11 +49,11 @@ _MPX_TAPS = 47
 #: Under this SNR (per 200 kHz, as dsp.fm.carriers reports it) the noise's share of the envelope
 #: and the noisy instantaneous frequency swamp the measurement (benchmarks/fm_cochannel.py): None.
 MIN_SNR_DB = 20.0
-#: Too deep to tell: the envelope's power under FADE_LEVEL of its mean more than MAX_FADE_FRACTION of
-#: the time (two carriers 6 dB apart never beat under (1 − 0.5)²/1.25 = 0.2), or its conditional
-#: mean spanning more than MAX_MULTIPATH_DB over the frequencies swept 90 % of the time (a strong
-#: beat throws the discriminator to the extremes, where a bin's mean is the beat's). Bins of fewer
-#: than MIN_BIN_SAMPLES do not count in that span.
+#: Too deep to tell: in some frequency bin the envelope's power is under FADE_LEVEL of its mean more
+#: than MAX_NULL_SHARE of the time (a multipath null sits there; a second carrier's fades fall in
+#: every bin alike), or its conditional mean spans more than MAX_MULTIPATH_DB over the frequencies
+#: swept 90 % of the time (a strong beat throws the discriminator to the extremes, where a bin's
+#: mean is the beat's). Bins of fewer than MIN_BIN_SAMPLES do not count.
 FADE_LEVEL = 0.05
 MAX_NULL_SHARE = 0.5
 MAX_MULTIPATH_DB = 6.0
@@ -64,7 +64,7 @@ MIN_BIN_SAMPLES = 50
 #: benchmarks/fm_cochannel.py). A strong beat raises multipath_db itself (1–2 dB at 10 dB D/U).
 CLASS_BOUNDS_DB = (1.0, 2.5)
 #: Chunks kept: CHUNKS_PER_BLOCK spread over each block, MAX_CHUNKS in all (16 k samples: 34 ms of
-#: programme, ~1 ms of CPU per station whatever the recording's length).
+#: programme, ~1.5 ms of CPU per station whatever the recording's length).
 CHUNK = 2048
 MAX_CHUNKS = 8
 CHUNKS_PER_BLOCK = 4
