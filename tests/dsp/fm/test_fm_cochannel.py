@@ -18,6 +18,7 @@ from dsp.fm.cochannel import CHUNK, MIN_SNR_DB, du_from_index, residual_am
 from dsp.fm.tx import FmStationConfig, Programme, render_fm_station
 from dsp.verdict import ALL_RULES
 from fm_synth import capture
+from sensors.recording import open_recording
 
 FS = 480e3
 PASS, STOP = 160e3, 200e3
@@ -142,3 +143,15 @@ def test_the_analyser_reports_it_per_station():
         assert other.residual_am is not None and (other.residual_am > TH["flat_index"]) == expect_shared
         assert other.to_json()["residual_am"] == pytest.approx(other.residual_am, abs=1e-4)
         assert "multipath_db" in other.to_json()
+
+
+def test_one_carrier_per_channel_in_the_independent_reference_recording(shared_vector):
+    """fm_4stations_2400k (an independent generator, RTL-SDR impairments, one station over-deviating,
+    one off the raster): every channel holds one carrier, and none reads as shared."""
+    rec = open_recording(shared_vector("fm_4stations_2400k"))
+    stations = analyse_array(rec.read(), rec.info.sample_rate, rec.info.center_freq,
+                             AnalysisOptions(decode_rds=False)).stations
+    assert len(stations) == 4
+    for s in stations:
+        assert s.residual_am is not None and s.multipath_db <= TH["flat_db"], s
+        assert s.residual_am < TH["flat_index"] / 2, s
