@@ -56,11 +56,13 @@ def decode_gsm(x: np.ndarray, sample_rate: float, center_freq: float) -> list[di
     return [c.to_json() for c in cells]
 
 
-def decode_fm(x: np.ndarray, sample_rate: float, center_freq: float) -> tuple[list[dict], list[dict]]:
-    """(stations, spurious) as ``decode fm --json`` objects; the aviation-band spur search included."""
-    from dsp.fm.analyse import analyse_array
+def decode_fm(x: np.ndarray, sample_rate: float, center_freq: float,
+              other_carriers_hz: tuple[float, ...] = ()) -> tuple[list[dict], list[dict]]:
+    """(stations, spurious) as ``decode fm --json`` objects; the aviation-band spur search included,
+    its emissions related to the capture's stations and to ``other_carriers_hz`` (heard elsewhere)."""
+    from dsp.fm.analyse import AnalysisOptions, analyse_array
 
-    result = analyse_array(x, sample_rate, center_freq)
+    result = analyse_array(x, sample_rate, center_freq, AnalysisOptions(other_carriers_hz=tuple(other_carriers_hz)))
     return [s.to_json() for s in result.stations], [s.to_json() for s in result.spurious]
 
 

@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from sensors.carriers import HeardCarriers
 from sensors.errors import SensorError
 from sensors.gps import open_gps
 from sensors.plan import BANDS, PlannedHop, node_schedule
@@ -170,9 +171,9 @@ def _target_band(band: str) -> str:
 
 def observations(result: HopResult, full_scale_dbm: float | None, fallback: Position | None,
                  known: dict[str, float] | None = None) -> list[Observation]:
-    """The wire observations of one hop: decoded cells/stations, and power readings for the
-    locator (only with a calibrated, manual gain: ``full_scale_dbm`` at the hop's gain): one per
-    decoded carrier, and on GSM and air hops one per raster peak no decode accounts for.
+    """The wire observations of one hop: decoded cells, stations and spurious emissions, and power
+    readings for the locator (only with a calibrated, manual gain: ``full_scale_dbm`` at the hop's
+    gain): one per decoded carrier, and on GSM and air hops one per raster peak no decode accounts for.
 
     ``known`` (target key → frequency) lists targets seen before; one of them inside this hop's
     slice and not detected now gets a floor reading (the noise floor in its channel: an upper
@@ -202,6 +203,7 @@ def observations(result: HopResult, full_scale_dbm: float | None, fallback: Posi
         out.append(Observation("fm_station", t, pos, hop, _finite(s)))
         power(s["freq_hz"], s.get("power_dbfs"), "fm")
     for s in result.spurious:
+        out.append(Observation("spurious", t, pos, hop, _finite(s)))
         power(s["freq_hz"], s.get("power_dbfs"), "air" if s["freq_hz"] >= 108e6 else "fm", s.get("related_to_hz"))
     band = _target_band(result.hop.band)
     if band in ("gsm", "air"):
@@ -244,6 +246,8 @@ class Node:
         self.hops_done = 0
         #: Targets this node has detected (key → Hz): a later miss becomes a floor reading.
         self.known_targets: dict[str, float] = {}
+        #: FM carriers heard lately: an air hop's emissions are related to them (ITU-R SM.1009).
+        self.fm_carriers = HeardCarriers()
         #: GSM carrier (Hz) → when last seen / last identified (Unix s); steers identity dwells.
         self._carriers: dict[float, float] = {}
         self._identified: dict[float, float] = {}
@@ -277,7 +281,8 @@ class Node:
 
         last = None
         try:
-            for last in results(self.source, issued(), gps=self.gps, record_dir=self.cfg.record_dir):
+            for last in results(self.source, issued(), gps=self.gps, record_dir=self.cfg.record_dir,
+                                carriers=self.fm_carriers):
                 obs = self.handle(last)
                 if on_result is not None:
                     on_result(last, obs)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sensors.carriers import HeardCarriers
 from sensors.decoders import Peak, channel_peaks, decode_fm, decode_gsm
 from sensors.errors import SensorError
 from sensors.plan import BandPlan, PlannedHop, PlanError
@@ -107,9 +108,11 @@ def record(cap: Capture, hop: PlannedHop, folder: Path, datatype: str = "cu8") -
     return base
 
 
-def analyse(cap: Capture, hop: PlannedHop, record_dir: Path | None = None) -> HopResult:
+def analyse(cap: Capture, hop: PlannedHop, record_dir: Path | None = None,
+            carriers: HeardCarriers | None = None) -> HopResult:
     """Record the capture when asked, run the decoders of the hop's band and keep what lies in
-    the hop's own slice."""
+    the hop's own slice. ``carriers``: the FM carriers heard on earlier hops, which the capture's
+    aviation-band emissions are related to (an FM hop's stations are added to it)."""
     recording = record(cap, hop, Path(record_dir)) if record_dir is not None else None
     fs, fc = cap.sample_rate, cap.center_freq
     cells: list[dict] = []
@@ -118,9 +121,12 @@ def analyse(cap: Capture, hop: PlannedHop, record_dir: Path | None = None) -> Ho
     if hop.band in ("gsm900", "dcs1800"):
         cells = [c for c in decode_gsm(cap.samples, fs, fc) if hop.lo_hz <= c["freq_hz"] < hop.hi_hz]
     else:
-        st, sp = decode_fm(cap.samples, fs, fc)
+        others = carriers.recent(cap.start, outside=(fc - fs / 2, fc + fs / 2)) if carriers is not None else ()
+        st, sp = decode_fm(cap.samples, fs, fc, others)
         if hop.band == "fm":
             stations = [s for s in st if hop.lo_hz <= s["freq_hz"] < hop.hi_hz]
+            if carriers is not None:
+                carriers.note((s["freq_hz"] for s in stations), cap.start)
         spurious = [s for s in sp if hop.lo_hz <= s["freq_hz"] < hop.hi_hz]
     peaks, floor = channel_peaks(cap.samples, fs, fc, hop.band, hop.lo_hz, hop.hi_hz)
     return HopResult(hop, fc, fs, cap.gain_db, cap.start, cap.samples.size / fs, cap.position,
@@ -128,16 +134,22 @@ def analyse(cap: Capture, hop: PlannedHop, record_dir: Path | None = None) -> Ho
 
 
 def results(source: Source, hops: Iterable[PlannedHop], *, gps=None, record_dir: Path | None = None,
-            progress: Callable[[int, PlannedHop], None] | None = None) -> Iterator[HopResult]:
+            progress: Callable[[int, PlannedHop], None] | None = None,
+            carriers: HeardCarriers | None = None) -> Iterator[HopResult]:
     """Capture hop after hop while a worker thread decodes the previous one, so the sweep runs at
-    the speed of the dwells rather than dwell + decode. Results come in hop order."""
+    the speed of the dwells rather than dwell + decode. Results come in hop order.
+
+    The FM carriers decoded on the way (``carriers``, a fresh memory when None) relate the later
+    hops' aviation-band emissions to them; the one worker decodes in hop order, so an air hop
+    knows every FM hop before it, the one just before included."""
+    carriers = HeardCarriers() if carriers is None else carriers
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode") as pool:
         pending: Future | None = None
         for i, hop in enumerate(hops):
             if progress:
                 progress(i, hop)
             cap = capture(source, hop, gps=gps)
-            job = pool.submit(analyse, cap, hop, record_dir)
+            job = pool.submit(analyse, cap, hop, record_dir, carriers)
             if pending is not None:
                 yield pending.result()
             pending = job

@@ -15,7 +15,7 @@ from sensors.errors import SensorError
 WIRE_VERSION = 1
 MAX_BATCH = 500
 MAX_BODY_BYTES = 1 << 20
-KINDS = ("gsm_cell", "fm_station", "power", "health", "position")
+KINDS = ("gsm_cell", "fm_station", "spurious", "power", "health", "position")
 FIXES = ("surveyed", "3d", "2d", "dgps", "estimated", "simulated")
 POSITION_SOURCES = ("config", "gpsd", "nmea", "track", "sim")
 
@@ -104,7 +104,7 @@ class Observation:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise WireError(f"observation kind {self.kind!r}: expected one of {', '.join(KINDS)}")
-        if self.kind in ("gsm_cell", "fm_station", "power") and self.hop is None:
+        if self.kind in ("gsm_cell", "fm_station", "spurious", "power") and self.hop is None:
             raise WireError(f"a {self.kind} observation needs its hop")
         if self.kind == "position" and self.position is None:
             raise WireError("a position observation needs a position")

@@ -37,7 +37,7 @@ def test_summary_has_every_emitter_of_the_city_in_the_contract_shape(demo):
     assert set(summary) == {"targets"}
     rows = summary["targets"]
     assert all(set(r) == KEYS for r in rows), rows
-    assert len(_spurs(city)) == 1                      # black-9535's emission at 118.65 MHz
+    assert len(_spurs(city)) == 1                      # black-9535's emission at 113.15 MHz
     assert len(rows) == len(city.cells) + len(city.fm) + len(_spurs(city))
     assert sorted(r["truth"] for r in rows) == sorted(
         ["licensed" if e.licensed else "rogue" for e in (*city.cells, *city.fm)] + ["rogue"] * len(_spurs(city)))
@@ -51,21 +51,22 @@ def test_the_aviation_band_spurious_emission_has_its_row_after_its_station(demo)
     _, summary, run = demo
     labels = [r["label"] for r in summary["targets"]]
     spur = next(i for i, label in enumerate(labels) if SPUR in label)
-    assert labels[spur].startswith("black-9535 spurious 118.650 MHz (air band) of 95.35 MHz")
+    assert labels[spur].startswith("black-9535 spurious 113.150 MHz (air band) of 95.35 MHz")
     assert labels[spur - 1].startswith("black-9535 95.35 MHz")
     row = summary["targets"][spur]
     assert row["kind"] == "fm" and row["truth"] == "rogue"
     assert "· spurious emission of black-9535 (95.35 MHz) in the scenario; the station attributes it to" in run.stdout
 
 
-@pytest.mark.xfail(strict=True, reason="the station neither attributes nor judges an aviation-band emission here: "
-                   "a one-tuner node's air hop holds no FM carrier to relate 118.65 MHz to (no harmonic or "
-                   "intermodulation of the city's carriers lands there) and no simultaneous FM audio to match "
-                   "its AM audio with, so related_to_hz stays null and the air target has no verdict")
-def test_the_aviation_band_spurious_emission_is_flagged(demo):
+def test_the_aviation_band_spurious_emission_is_attributed_to_the_pirate_and_judged(demo):
+    """113.15 MHz = 95.35 + 105.7 − 87.9 MHz: the nodes relate it to the FM carriers of their own FM
+    hops, and the station holds it against the pirate (not the two licensed sources)."""
     _, summary, run = demo
     row = next(r for r in summary["targets"] if SPUR in r["label"])
-    assert row["verdict"] in ("rogue", "suspicious"), run.stdout
+    assert row["verdict"] == "rogue", run.stdout
+    assert "the station attributes it to 95.350 MHz (fm:fm-95.350) in that station's verdict" in run.stdout
+    reason = "station 95.35 MHz puts spurious emissions into the aviation band at 113.15"
+    assert reason in run.stdout and run.stdout.count("puts spurious emissions into the aviation band") == 2
 
 
 def test_every_rogue_is_flagged_and_located_inside_its_region(demo):
@@ -88,7 +89,8 @@ def test_no_licensed_emitter_is_called_rogue(demo):
 
 def test_cases_notifications_map_and_table(demo):
     out, summary, r = demo
-    n_rogue = sum(1 for t in summary["targets"] if t["verdict"] == "rogue")
+    # a spurious emission's row is judged as the station it is attributed to, whose case covers it
+    n_rogue = sum(1 for t in summary["targets"] if t["verdict"] == "rogue" and SPUR not in t["label"])
     notes = sorted((out / "cases").glob("case-*.json"))
     assert len(notes) >= n_rogue > 0
     doc = json.loads(notes[0].read_text())
@@ -133,7 +135,7 @@ def _pirate_and_spur(city, *, air_verdict=None):
                                                   [pirate.lon - d, pirate.lat - d]]]}
     fm = {"id": 11, "kind": "fm", "key": "fm:fm-95.350", "freq_hz": 95.3497e6, "n_observations": 16,
           "verdict": {"class": "rogue", "reasons": [{"text": "station 95.35 MHz holds no licence for this place"}]}}
-    air = {"id": 18, "kind": "air", "key": "air:air-118.650", "freq_hz": 118.64984e6, "n_observations": 9,
+    air = {"id": 18, "kind": "air", "key": "air:air-113.150", "freq_hz": 113.14984e6, "n_observations": 9,
            "verdict": air_verdict,
            "fix": {"lat": pirate.lat + 0.0009, "lon": pirate.lon, "window_end": city.start_unix + 100.0,
                    "radius_95_m": 2100.0, "fix": {"region": region, "region_bounded": False}}}
@@ -149,8 +151,17 @@ def test_the_spur_row_is_judged_as_the_carrier_the_station_attributes_it_to():
     assert alone.emission_of == "black-9535 (95.35 MHz)" and alone.truth == "rogue" and alone.kind == "fm"
     assert 90 < alone.error_m < 110 and alone.inside_region_95 and alone.region_open
     row = next(r for r in summary.rows(city, [fm, air], {18: 95.35e6}) if SPUR in r.label)
-    assert row.verdict == "rogue" and row.attributed_to == "95.350 MHz (fm:fm-95.350)"
+    assert row.verdict == "rogue" and row.attributed_to == "95.350 MHz (fm:fm-95.350) by its readings alone"
     assert row.reasons == ("station 95.35 MHz holds no licence for this place",)
+    # the station's verdict holding the emission against the pirate settles the attribution, readings or not
+    said = "station 95.35 MHz puts spurious emissions into the aviation band at 113.150 MHz"
+    fm["verdict"]["reasons"].append({"rule": "fm.aviation_spurious", "text": said, "evidence": {"freqs": "113.150 MHz"}})
+    other = {"id": 12, "kind": "fm", "key": "fm:fm-105.7", "freq_hz": 105.7e6, "n_observations": 30,
+             "verdict": {"class": "licensed", "reasons": [{"rule": "fm.aviation_spurious", "text": "elsewhere",
+                                                           "evidence": {"freqs": "121.500 MHz"}}]}}
+    row = next(r for r in summary.rows(city, [fm, other, air], {18: 105.7e6}) if SPUR in r.label)
+    assert row.attributed_to == "95.350 MHz (fm:fm-95.350) in that station's verdict"
+    assert row.verdict == "rogue" and said in row.reasons
     own = {"class": "suspicious", "reasons": [{"text": "an emission in the aviation band"}]}
     fm, air = _pirate_and_spur(city, air_verdict=own)
     row = next(r for r in summary.rows(city, [fm, air], {18: 95.35e6}) if SPUR in r.label)
@@ -164,7 +175,7 @@ def test_related_carrier_is_what_most_readings_name():
     from foxhunt.demo.summary import related_carrier
 
     def power(related):
-        return {"kind": "power", "payload": {"freq_hz": 118.65e6, "power_dbm": -100.0,
+        return {"kind": "power", "payload": {"freq_hz": 113.15e6, "power_dbm": -100.0,
                                              **({} if related is None else {"related_to_hz": related})}}
     assert related_carrier([power(None), power(None)]) is None
     assert related_carrier([power(95.3502e6), power(95.3497e6), power(101.7e6), power(None)]) == 95.35e6

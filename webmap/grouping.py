@@ -86,6 +86,8 @@ def key_of(o: WireObservation) -> TargetKey | None:
         ch = channel_of(p["freq_hz"])
         rds = p.get("rds") or {}
         return TargetKey(f"fm:{ch}", "fm", ch, float(p["freq_hz"]), {"pi": rds.get("pi"), "ps": rds.get("ps")})
+    if o.kind == "spurious":   # an aeronautical-band emission: its channel's target, as for its power readings
+        return Grouper._channel_key(channel_of(p["freq_hz"]), float(p["freq_hz"]))
     return None
 
 

@@ -72,7 +72,7 @@ def _row(o: WireObservation, target_id: int | None, channel: str | None) -> tupl
     p = o.payload
     power = o.kind == "power"
     return (o.id, o.kind, o.time, _real(o.lat), _real(o.lon),
-            _real(p.get("freq_hz")) if o.kind in ("gsm_cell", "fm_station", "power") else None,
+            _real(p.get("freq_hz")) if o.kind in ("gsm_cell", "fm_station", "spurious", "power") else None,
             _real(p["power_dbm"]) if power else None, p["floor"] if power else None,
             channel, target_id, orjson.dumps(o.raw).decode())
 

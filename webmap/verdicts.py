@@ -11,7 +11,11 @@ again on the next full one. So the decode judged is, among those of the last ``R
 with the most fields decoded (GSM: identity and SI contents; FM: RDS), then for FM the best SNR
 (deviation and bandwidth measured in noise read high), then the newest.
 
-Decodes arrive as wire JSON; they are rebuilt here into dsp's own records (GsmCell, FmStation).
+An FM station is also weighed against the aeronautical-band emissions (wire ``spurious``) any node
+saw within ``SPURIOUS_S`` of its decode: those held against its carrier (dsp.verdict.culprit) feed
+the rule fm.aviation_spurious, which abstains unless some node scanned the band in that time.
+
+Decodes arrive as wire JSON; they are rebuilt here into dsp's own records (GsmCell, FmStation, Spurious).
 A field the node did not send is None, so the rules that need it abstain rather than guess.
 
 The channel's history (hours on the air and listened to, since when it has been watched, and for
@@ -24,14 +28,17 @@ decodes do not change, so the worker keeps them (``HEARD_CACHE`` at most).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from sqlalchemy import Connection, select, update
 
-from dsp.fm.station import FmStation
+from dsp.bands import AIR
+from dsp.fm.station import FmStation, Spurious
 from dsp.gsm.cell import Bsic, GsmCell
 from dsp.verdict import (FM_RULES, GSM_RULES, HeardAs, PositionFix, TargetHistory, Verdict, VerdictContext,
                          heard_as_of, history_key_fm, history_key_gsm, judge)
+from dsp.verdict.culprit import held_against
+from dsp.verdict.rules.fm_aviation_spurious import RULE as AVIATION_RULE
 from webmap import audit
 from webmap.history import ChannelPast, channel_past, local_zone
 from webmap.registers import RegisterCache
@@ -48,6 +55,12 @@ FIX_DETAIL_S = 1800.0
 MAX_DECODES = 200
 #: Earlier FM decodes kept as HeardAs by the worker (then forgotten all at once and read again).
 HEARD_CACHE = 50_000
+#: Aeronautical-band emissions seen this close in time to the decode judged (either side: the air band
+#: is scanned between FM hops) are weighed with it; the newest ``MAX_SPURIOUS`` of them.
+SPURIOUS_S = RECENT_S
+MAX_SPURIOUS = 500
+#: Sightings of one emission (nodes, hops) are this close in frequency (dsp.fm.analyse's relation tolerance).
+SAME_EMISSION_HZ = 5e3
 _GSM_FIELDS = ("mcc", "mnc", "lac", "cell_id", "bsic", "neighbours", "cro_db", "t3212_decihours",
                "rxlev_access_min", "cell_barred")
 _TUPLES = {"neighbours", "si_types", "cell_channels", "si_conflicts", "flags"}
@@ -104,6 +117,49 @@ def fm_station_of(payload: dict) -> FmStation:
     return station
 
 
+def spurious_of(payload: dict) -> Spurious:
+    """The wire's ``spurious`` payload as dsp's Spurious (absent fields None, sources as a tuple)."""
+    return _record(Spurious, payload, lambda name, v: tuple(v or ()) if name == "sources_hz" else v)
+
+
+def aviation_spurious(conn: Connection, freq_hz: float, t: float, register) -> tuple[tuple[Spurious, ...], bool]:
+    """(the aeronautical-band emissions held against the carrier at ``freq_hz``, whether any node
+    scanned the band) within ``SPURIOUS_S`` of ``t``.
+
+    Each emission is held against the carriers dsp.verdict.culprit names from what the node traced it
+    to, the register and where that node stood; one held against this carrier is given to the rule
+    fm.aviation_spurious with ``related_to_hz`` = this carrier (the station's attribution, which may
+    differ from the node's first guess: of f1+f2−f3 the node names f1), once per emission (its
+    strongest sighting). "Scanned" is known from what the nodes sent: a spurious emission, or a
+    power reading (a floor included) in the band."""
+    window = observations.c.time.between(t - SPURIOUS_S, t + SPURIOUS_S)
+    in_band = observations.c.freq_hz.between(AIR.lo_hz, AIR.hi_hz)
+    rows = conn.execute(select(observations.c.raw).where(observations.c.kind == "spurious", window, in_band)
+                        .order_by(observations.c.time.desc()).limit(MAX_SPURIOUS)).scalars().all()
+    searched = bool(rows) or conn.execute(select(observations.c.id).where(
+        observations.c.kind == "power", window, in_band).limit(1)).first() is not None
+    tolerance = AVIATION_RULE.thresholds["match_hz"]
+    held: list[Spurious] = []
+    for obs in map(json.loads, rows):
+        spur = spurious_of(obs["payload"])
+        pos = obs["position"]
+        node = (pos["lat"], pos["lon"]) if pos else None
+        if any(abs(f - freq_hz) <= tolerance for f in held_against(spur, register, node, tolerance)):
+            held.append(replace(spur, related_to_hz=freq_hz))
+    return _strongest_per_emission(held), searched
+
+
+def _strongest_per_emission(spurs: list[Spurious]) -> tuple[Spurious, ...]:
+    out: list[Spurious] = []
+    for s in sorted(spurs, key=lambda s: s.freq_hz):
+        if out and s.freq_hz - out[-1].freq_hz <= SAME_EMISSION_HZ:
+            if s.power_dbfs > out[-1].power_dbfs:
+                out[-1] = s
+        else:
+            out.append(s)
+    return tuple(out)
+
+
 class Judge:
     """The worker's verdicts: :meth:`evaluate` (reads, runs the rules) then :meth:`record` (writes
     it; a change of class goes to the audit log)."""
@@ -143,8 +199,11 @@ class Judge:
             verdict = judge(cell, ctx, GSM_RULES)
         else:
             station = fm_station_of(obs["payload"])
-            ctx = VerdictContext(fm_register=self.registers.get(conn, "fm"), node=node,
+            register = self.registers.get(conn, "fm")
+            spurious, searched = aviation_spurious(conn, station.freq_hz, latest.time, register)
+            ctx = VerdictContext(fm_register=register, node=node,
                                  stations=tuple(fm_station_of(p) for p in scan), observed_s=obs["hop"]["dwell_s"],
+                                 spurious=spurious, spurious_searched=searched,
                                  history={history_key_fm(station.freq_hz): history})
             verdict = judge(station, ctx, FM_RULES)
         return verdict

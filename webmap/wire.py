@@ -29,7 +29,7 @@ _PI = re.compile(r"[0-9A-F]{4}")
 _MCC = re.compile(r"[0-9]{3}")
 _MNC = re.compile(r"[0-9]{2,3}")
 
-KINDS = ("gsm_cell", "fm_station", "power", "health", "position")
+KINDS = ("gsm_cell", "fm_station", "spurious", "power", "health", "position")
 _FIXES = frozenset(("surveyed", "3d", "2d", "dgps", "estimated", "simulated"))
 _SOURCES = frozenset(("config", "gpsd", "nmea", "track", "sim"))
 _BANDS = frozenset(("gsm900", "dcs1800", "fm", "air", None))
@@ -221,6 +221,18 @@ def _fm_station(p: dict, where: str) -> None:
         _string(r, "rt", f"{where}.rds", max_len=64, nullable=True, required=False)
 
 
+def _spurious(p: dict, where: str) -> None:
+    _number(p, "freq_hz", where, 1e6, 6e9)
+    _number(p, "power_dbfs", where, -200, 10)
+    _number(p, "related_to_hz", where, 1e6, 6e9, nullable=True)
+    _string(p, "mechanism", where, max_len=32, nullable=True, required=False)
+    sources = p.get("sources_hz")
+    if sources is not None and not (isinstance(sources, list) and len(sources) <= 8
+                                    and all(_is_number(f) and 1e6 <= f <= 6e9 for f in sources)):
+        raise WireFormatError(f"{where}.sources_hz: expected a list of at most 8 frequencies in 1e6..6e9 or null")
+    _number(p, "correlation", where, -1, 1, nullable=True, required=False)
+
+
 def _power(v: object, where: str) -> None:
     p = _object(v, where, _POWER_KEYS)
     _number(p, "freq_hz", where, 1e6, 6e9)
@@ -251,7 +263,8 @@ def _position_payload(v: object, where: str) -> None:
         raise WireFormatError(f"{where}: expected the empty object {{}} for a position observation")
 
 
-_PAYLOADS = {"gsm_cell": _gsm_cell, "fm_station": _fm_station, "power": _power, "health": _health,
+_PAYLOADS = {"gsm_cell": _gsm_cell, "fm_station": _fm_station, "spurious": _spurious, "power": _power,
+             "health": _health,
              "position": _position_payload}
 
 
@@ -281,7 +294,7 @@ def read_observation(obj: object, where: str) -> WireObservation:
     else:
         _hop(o["hop"], f"{where}.hop")
     payload = o["payload"]
-    if kind in ("gsm_cell", "fm_station"):
+    if kind in ("gsm_cell", "fm_station", "spurious"):
         _object(payload, f"{where}.payload")  # additional keys allowed: a newer decoder may add fields
     _PAYLOADS[kind](payload, f"{where}.payload")
     return WireObservation(o["id"], kind, t, pos["lat"] if pos else None, pos["lon"] if pos else None,

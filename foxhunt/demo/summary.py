@@ -4,8 +4,10 @@
 An FM station's spurious emission in the aviation band (108–137 MHz) is a row of its own, after its
 station's: kind "fm" (it is that transmitter's emission), truth "rogue" (no licence covers an
 emission into the aviation band), matched to the station's air-band target on its channel. The
-station's attribution of it is the carrier its readings relate it to (``related_to_hz``, measured at
-the edge); its verdict is the air target's own, else that of the FM target it is attributed to.
+station's attribution of it is the FM target whose verdict holds it against that target (rule
+fm.aviation_spurious, its evidence naming the emission's frequency), else the carrier the air
+target's readings relate it to (``related_to_hz``, the node's first guess); its verdict is the air
+target's own, else that of the FM target it is attributed to.
 
 ``summary.json`` carries the contract's keys only; the printed table adds each row's 95 % radius, whether
 its region is open (the radius then a lower bound) and, for a spurious emission, both attributions.
@@ -29,6 +31,8 @@ from sensors.scenario import FmEmitter, GsmEmitter, Scenario
 FM_MATCH_HZ = 25e3
 #: A measured air-band emission is this close to the scenario's spurious frequency (half a 25 kHz channel).
 AIR_MATCH_HZ = 12.5e3
+#: The verdict rule that holds an aviation-band emission against an FM station (its evidence: "freqs").
+AVIATION_RULE = "fm.aviation_spurious"
 
 
 @dataclass(frozen=True)
@@ -130,17 +134,31 @@ def _row(kind: str, label: str, licensed: bool, target: dict | None, truth_at) -
 
 def _spur_row(s: FmEmitter, targets: list[dict], related_hz: dict[int, float]) -> Row:
     """The station's air-band target on the spurious emission's channel, judged as itself or, when it
-    has no verdict of its own, as the FM target its readings attribute it to."""
+    has no verdict of its own, as the FM target the station attributes it to."""
     air = _nearest(targets, "air", s.spurious_hz, AIR_MATCH_HZ)
-    carrier = related_hz.get(air["id"]) if air is not None else None
-    source = _nearest(targets, "fm", carrier, FM_MATCH_HZ) if carrier is not None else None
+    source = _blamed(targets, air["freq_hz"]) if air is not None else None
+    if source is not None:
+        attributed = f"{source['freq_hz'] / 1e6:.3f} MHz ({source['key']}) in that station's verdict"
+    else:
+        carrier = related_hz.get(air["id"]) if air is not None else None
+        source = _nearest(targets, "fm", carrier, FM_MATCH_HZ) if carrier is not None else None
+        named = f" ({source['key']})" if source is not None else ""
+        attributed = None if carrier is None else f"{carrier / 1e6:.3f} MHz{named} by its readings alone"
     judged = air if (air or {}).get("verdict") else source
     row = _row("fm", _spur_label(s), False, air, lambda when: (s.lat, s.lon))
     verdict = (judged or {}).get("verdict") or {}
     return replace(row, verdict=verdict.get("class"), reasons=tuple(r["text"] for r in verdict.get("reasons", [])),
-                   emission_of=f"{s.id} ({s.freq_hz / 1e6:.2f} MHz)",
-                   attributed_to=None if carrier is None else
-                   f"{carrier / 1e6:.3f} MHz" + (f" ({source['key']})" if source is not None else ""))
+                   emission_of=f"{s.id} ({s.freq_hz / 1e6:.2f} MHz)", attributed_to=attributed)
+
+
+def _blamed(targets: list[dict], freq_hz: float) -> dict | None:
+    """The FM target whose verdict holds the aviation-band emission at ``freq_hz`` against it."""
+    def names(t: dict) -> bool:
+        return any(r.get("rule") == AVIATION_RULE and any(
+            abs(float(f.split()[0]) * 1e6 - freq_hz) <= AIR_MATCH_HZ
+            for f in str((r.get("evidence") or {}).get("freqs", "")).split(", ") if f)
+            for r in (t.get("verdict") or {}).get("reasons", ()))
+    return max((t for t in targets if t["kind"] == "fm" and names(t)), key=lambda t: t["n_observations"], default=None)
 
 
 def related_carrier(observations: list[dict]) -> float | None:

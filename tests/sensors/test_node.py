@@ -66,7 +66,9 @@ def test_observations_of_a_hop_follow_the_wire_schema():
                     floor_dbfs_hz=-150.0)
     known = {"air-121.500": 121.5e6, "air-121.000": 121.0e6, "air-125.000": 125.0e6, "fm-98.7": 98.7e6}
     obs = observations(res, full_scale_dbm=0.0, fallback=pos, known=known)
-    assert [o.kind for o in obs] == ["power"] * 3
+    assert [o.kind for o in obs] == ["spurious"] + ["power"] * 3
+    assert obs[0].payload == spur and obs[0].hop.band == "air"        # the decode, verbatim
+    obs = obs[1:]
     assert obs[0].payload["power_dbm"] == -100.0 and obs[0].payload["related_to_hz"] == 98.7e6
     assert obs[1].payload["target"] == "air-120.100" and obs[1].position == pos
     # 121.000 was seen before and is in this hop's slice but silent now: a censored reading.
@@ -75,7 +77,8 @@ def test_observations_of_a_hop_follow_the_wire_schema():
                               "power_dbfs": round(-150 + 10 * np.log10(25e3), 2)}
     body = json.loads(batch_body("xh-xujiahui", [o.to_json() for o in obs], 1.79e9))
     jsonschema.validate(body, SCHEMA)
-    assert observations(res, full_scale_dbm=None, fallback=pos) == []   # uncalibrated: no power readings
+    # uncalibrated: no power readings, the decode still
+    assert [o.kind for o in observations(res, full_scale_dbm=None, fallback=pos)] == ["spurious"]
 
 
 def test_simulated_node_posts_schema_valid_observations(tmp_path):

@@ -91,7 +91,7 @@ def test_scan_cli_records_hops_that_replay_to_the_same_result(tmp_path, capsys):
     assert code == 0, err
     doc = json.loads(out)
     assert len(doc["hops"]) == len(plan_band("air").hops) == len(list(rec.glob("*.sigmf-meta")))
-    assert any(abs(s["freq_hz"] - 118.65e6) < 2e3 for s in doc["spurious"])
+    assert any(abs(s["freq_hz"] - 113.15e6) < 2e3 for s in doc["spurious"])
     meta = json.loads(next(rec.glob("*.sigmf-meta")).read_text())
     assert meta["global"]["core:geolocation"]["coordinates"][:2] == [121.4392, 31.1949]
     code, out, err = _cli(capsys, "scan", "air", "--json", "--source", f"sigmf:{rec}")

@@ -1,0 +1,50 @@
+"""Which broadcast carriers an aeronautical-band emission is held against (ITU-R SM.1009-1 §2.1,
+type A1: unwanted emissions of FM broadcasting transmitters, intermodulation between them included).
+
+The node traces an emission by its AM audio and by its frequency (``dsp.fm.aviation``); this says
+whom that evidence blames:
+
+- Its envelope carries a station's audio (mechanism ``am-audio``, or a correlation of at least
+  :data:`dsp.fm.aviation.AM_MIN_CORRELATION` with the carrier it names): that station, licensed or not.
+- Otherwise only its frequency speaks — a harmonic, 2f1−f2 or f1+f2−f3 of carriers heard. A product
+  needs every source on the air and is made in whichever transmitter mixes them, usually the one
+  least able to suppress it. A licensed transmitter is presumed to meet its spurious-emission limits,
+  and products of carriers on the 100 kHz raster land on 25 kHz aeronautical channels, where a
+  legitimate aeronautical station may be what was heard: on a frequency coincidence alone no licensed
+  station is blamed. The emission is held against its sources that hold no licence where it was heard
+  (a pirate's unfiltered transmitter); against none when every source is licensed or no register says.
+"""
+
+from __future__ import annotations
+
+from dsp.fm.aviation import AM_MIN_CORRELATION
+from dsp.verdict.baseline import REACH_FACTOR
+from dsp.verdict.fields import field_of
+from dsp.verdict.geo import distance_m
+from dsp.verdict.registers import FmRegister
+
+
+def licensed_here(freq_hz: float, register: FmRegister, node: tuple[float, float] | None,
+                  tolerance_hz: float = 25e3) -> bool:
+    """A licence on the channel whose service area (× REACH_FACTOR) covers ``node``; anywhere when the
+    node's position is unknown."""
+    on_channel = register.on_channel(freq_hz, tolerance_hz)
+    if node is None:
+        return bool(on_channel)
+    return any(distance_m(*node, lic.lat, lic.lon) <= lic.service_radius_m * REACH_FACTOR for lic in on_channel)
+
+
+def held_against(spur, register: FmRegister | None, node: tuple[float, float] | None,
+                 tolerance_hz: float = 25e3) -> tuple[float, ...]:
+    """The carriers (Hz) an emission (``dsp.fm.station.Spurious`` fields) is held against, heard by a
+    node at ``node`` (lat, lon); empty when the evidence blames none (see the module docstring)."""
+    related = field_of(spur, "related_to_hz")
+    if related is None:
+        return ()
+    corr = field_of(spur, "correlation")
+    if field_of(spur, "mechanism") == "am-audio" or (corr is not None and corr >= AM_MIN_CORRELATION):
+        return (float(related),)
+    if register is None:
+        return ()
+    sources = field_of(spur, "sources_hz") or (related,)
+    return tuple(float(f) for f in sources if not licensed_here(f, register, node, tolerance_hz))

@@ -1,0 +1,154 @@
+"""fm.aviation_spurious at the central station: aeronautical-band emissions the nodes sent (wire
+``spurious``) weighed with an FM station's decode, through ingest, the store and the worker's
+verdict; whom an intermodulation product is held against (dsp.verdict.culprit)."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from dsp.verdict.culprit import held_against
+from dsp.verdict.registers import parse_fm_register
+from webmap import registers
+from webmap.schema import targets
+from webmap.verdicts import SPURIOUS_S, spurious_of
+from webmap.wire import read_observation
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+#: The demo city's carriers: Metro Traffic and the campus station licensed, the pirate not.
+FM = ("freq_hz,pi,ps,name,lat,lon,erp_w,licence_id\n"
+      "87900000,C201,TRAFFIC,Metro Traffic,31.2397,121.4998,9661,SH-FM-0879\n"
+      "105700000,,,Campus Radio,31.2002,121.4352,6,SH-FM-1057\n")
+NODE = {"lat": 31.1949, "lon": 121.4392, "alt_m": 60.0, "speed_m_s": 0.0, "heading_deg": None,
+        "fix": "surveyed", "source": "config"}
+T0 = 1_790_000_000.0
+PIRATE, CAMPUS, METRO = 95.35e6, 105.7e6, 87.9e6
+IMD = {"freq_hz": 113.1502e6, "power_dbfs": -62.0, "related_to_hz": PIRATE, "mechanism": "f1+f2-f3",
+       "sources_hz": [PIRATE, CAMPUS, METRO], "correlation": None, "am_depth": 0.3, "snr_db": 25.0}
+
+
+def _utc(t: float) -> str:
+    from datetime import datetime, timezone
+    return datetime.fromtimestamp(t, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _obs(kind: str, t: float, payload: dict, center: float) -> dict:
+    return {"id": str(uuid.uuid4()), "kind": kind, "time": _utc(t), "position": NODE,
+            "hop": {"center_freq_hz": center, "sample_rate_hz": 2.4e6, "gain_db": 30.0, "dwell_s": 1.0,
+                    "band": "air" if center > 108e6 else "fm"},
+            "payload": payload}
+
+
+def _station(freq: float) -> dict:
+    return {"freq_hz": freq, "power_dbfs": -40.0, "snr_db": 30.0, "rds": None}
+
+
+def _post(client, auth, observations: list[dict]) -> None:
+    r = client.post("/api/v1/observations", headers=auth, json={
+        "version": 1, "node_id": "xuhui-01", "sent_at": _utc(T0 + 60), "observations": observations})
+    assert r.status_code in (200, 201) and r.json["rejected"] == 0, r.json
+
+
+def _fm_hops(t: float = T0) -> list[dict]:
+    return [_obs("fm_station", t, _station(f), f - 0.4e6) for f in (METRO, PIRATE, CAMPUS)]
+
+
+def _spur(t: float, **over) -> dict:
+    return _obs("spurious", t, {**IMD, **over}, 113.0e6)
+
+
+def _verdicts(station) -> dict:
+    station.relocator.run_once(settle=False)
+    with station.store.read() as conn:
+        return {r.key: json.loads(r.verdict) for r in conn.execute(select(targets)) if r.verdict}
+
+
+def _aviation(verdict: dict) -> str | None:
+    return next((r["text"] for r in verdict["reasons"] if r["rule"] == "fm.aviation_spurious"), None)
+
+
+def _abstained(verdict: dict) -> str | None:
+    return next((a["why"] for a in verdict["abstained"] if a["rule"] == "fm.aviation_spurious"), None)
+
+
+@pytest.fixture
+def licensed(station):
+    registers.load(station.store, "fm", FM, "fm.csv")
+
+
+def test_an_imd_product_is_held_against_the_pirate_among_its_sources(client, station, auth, licensed):
+    _post(client, auth, _fm_hops() + [_spur(T0 + 5), _spur(T0 + 35, freq_hz=113.1497e6, power_dbfs=-58.0)])
+    v = _verdicts(station)
+    said = "station 95.35 MHz puts spurious emissions into the aviation band at 113.150 MHz"
+    assert _aviation(v["fm:fm-95.350"]) == said       # one emission, sighted twice: named once
+    for key in ("fm:fm-105.7", "fm:fm-87.9"):      # licensed sources of the same product: not blamed
+        assert _aviation(v[key]) is None and _abstained(v[key]) is None, v[key]
+    assert v["fm:fm-95.350"]["class"] == "rogue" and "air:air-113.150" not in v   # an air target has no verdict
+
+
+def test_the_station_names_the_pirate_even_when_the_node_named_a_licensed_source(client, station, auth, licensed):
+    # of f1+f2−f3 the node names f1 (the first source); were it Metro Traffic, the pirate still answers for it
+    _post(client, auth, _fm_hops() + [_spur(T0 + 5, related_to_hz=METRO, sources_hz=[METRO, PIRATE, CAMPUS])])
+    v = _verdicts(station)
+    assert _aviation(v["fm:fm-95.350"]) is not None
+    assert _aviation(v["fm:fm-87.9"]) is None
+
+
+def test_a_product_of_licensed_carriers_alone_blames_no_one(client, station, auth, licensed):
+    _post(client, auth, _fm_hops() + [_spur(T0 + 5, freq_hz=123.5e6, related_to_hz=CAMPUS, mechanism="2f1-f2",
+                                            sources_hz=[CAMPUS, METRO])])
+    v = _verdicts(station)
+    assert all(_aviation(x) is None and _abstained(x) is None for x in v.values()), v
+
+
+def test_am_audio_names_a_licensed_station_too(client, station, auth, licensed):
+    _post(client, auth, _fm_hops() + [_spur(T0 + 5, freq_hz=121.4e6, related_to_hz=CAMPUS, mechanism="am-audio",
+                                            sources_hz=[CAMPUS], correlation=0.8)])
+    v = _verdicts(station)
+    assert "121.400 MHz" in _aviation(v["fm:fm-105.7"])
+    assert _aviation(v["fm:fm-95.350"]) is None
+
+
+def test_without_an_air_band_scan_the_rule_abstains(client, station, auth, licensed):
+    _post(client, auth, _fm_hops())
+    v = _verdicts(station)
+    assert _abstained(v["fm:fm-95.350"]) == "the aviation band was not searched"
+
+
+def test_an_air_band_scan_that_found_nothing_attributable_is_a_search(client, station, auth, licensed):
+    floor = {"freq_hz": 113.15e6, "power_dbm": -120.0, "target": "air-113.150", "floor": True}
+    _post(client, auth, _fm_hops() + [_obs("power", T0 + 5, floor, 113.0e6)])
+    v = _verdicts(station)
+    assert _abstained(v["fm:fm-95.350"]) is None and _aviation(v["fm:fm-95.350"]) is None
+
+
+def test_emissions_outside_the_window_do_not_count(client, station, auth, licensed):
+    _post(client, auth, _fm_hops(T0 + 2 * SPURIOUS_S) + [_spur(T0)])
+    v = _verdicts(station)
+    assert _aviation(v["fm:fm-95.350"]) is None and _abstained(v["fm:fm-95.350"]) is not None
+
+
+def test_held_against_without_a_register_blames_only_on_audio():
+    assert held_against(spurious_of(IMD), None, None) == ()
+    audio = spurious_of({**IMD, "mechanism": "am-audio", "sources_hz": [PIRATE], "correlation": 0.9})
+    assert held_against(audio, None, None) == (PIRATE,)
+    reg = parse_fm_register(FM)
+    assert held_against(spurious_of(IMD), reg, (NODE["lat"], NODE["lon"])) == (PIRATE,)
+    assert held_against(spurious_of({**IMD, "related_to_hz": None}), reg, None) == ()
+    # 11 km north, beyond Campus Radio's (6 W) service area: a carrier there on 105.7 MHz is no licensee's
+    far = (31.30, 121.44)
+    assert held_against(spurious_of(IMD), reg, far) == (PIRATE, CAMPUS)
+
+
+def test_the_documented_spurious_observation_is_read_by_the_station():
+    text = (DOCS / "wire-format.md").read_text()
+    example = json.loads(re.search(r"```json\n(\{\n  \"id\"[^`]*?\"kind\": \"spurious\".*?)```", text, re.S).group(1))
+    o = read_observation(example, "observations[0]")
+    assert o.kind == "spurious" and o.payload["correlation"] == 0.82
+    with pytest.raises(Exception, match=r"sources_hz"):
+        read_observation({**example, "payload": {**example["payload"], "sources_hz": ["x"]}}, "observations[0]")
