@@ -192,3 +192,15 @@ def test_the_table_shows_an_open_regions_radius_as_a_lower_bound():
     closed = replace(row, region_open=False)
     line = summary.table([closed]).splitlines()[1]
     assert " 2100 m" in line and "≥" not in line and " closed " in line
+
+
+def test_the_air_hop_is_tuned_off_its_emission_and_still_holds_it():
+    """At the tuner's centre the 25 kHz spur sat on the LO leakage the analysis cuts out: no fixed
+    node found it there."""
+    from foxhunt.demo.plan import demo_plan
+    from sensors.plan import USABLE_FRACTION
+    city = load_scenario(recordings.path("demo_city.toml"))
+    (hop,) = demo_plan(city, 2.4e6).air
+    (spur,) = [s.spurious_hz for s in _spurs(city)]
+    assert hop.lo_hz <= spur < hop.hi_hz and abs(spur - hop.center_hz) >= 100e3
+    assert abs(spur - hop.center_hz) + 12.5e3 <= 2.4e6 * USABLE_FRACTION / 2
