@@ -2,6 +2,9 @@
 
 The response is sent only after the commit, so an acknowledged observation is on disk; a batch
 cut off before its commit is rolled back whole and the node, having no acknowledgement, resends it.
+The targets a batch touches are marked for the worker (``targets.dirty_since``): those it observed,
+and the FM targets on the source frequencies of an aeronautical-band emission it carries, whose
+verdicts weigh it (:func:`emitters`).
 """
 
 from __future__ import annotations
@@ -14,13 +17,14 @@ from concurrent.futures import Future
 from operator import itemgetter
 
 import orjson
-from sqlalchemy import update
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from dsp.verdict.rules.fm_aviation_spurious import RULE as AVIATION_RULE
 from webmap.channel_log import ChannelLog, Pending
 from webmap.grouping import Grouper
 from webmap.nodes import Node
-from webmap.schema import nodes, observations
+from webmap.schema import nodes, observations, targets
 from webmap.store import Store, now
 from webmap.wire import Batch, Rejected, WireObservation
 
@@ -57,6 +61,8 @@ class GroupCommitter:
                     done.set_result(result)
 
 
+#: An emission's source frequency names the FM targets this close (fm.aviation_spurious's match).
+SOURCE_MATCH_HZ = AVIATION_RULE.thresholds["match_hz"]
 #: The observation columns that differ between the rows of a batch (node_id, received_at do not).
 ROW_COLUMNS = ("id", "kind", "time", "lat", "lon", "freq_hz", "power_dbm", "floor", "channel", "target_id", "raw")
 _ID, _TARGET = ROW_COLUMNS.index("id"), ROW_COLUMNS.index("target_id")
@@ -75,6 +81,18 @@ def _row(o: WireObservation, target_id: int | None, channel: str | None) -> tupl
             _real(p.get("freq_hz")) if o.kind in ("gsm_cell", "fm_station", "spurious", "power") else None,
             _real(p["power_dbm"]) if power else None, p["floor"] if power else None,
             channel, target_id, orjson.dumps(o.raw).decode())
+
+
+def emitters(conn, spurious: list[WireObservation]) -> list[int]:
+    """The FM targets on the source frequencies of aeronautical-band emissions (wire ``spurious``):
+    their verdicts weigh the emissions (webmap.verdicts), so they are re-judged when one arrives,
+    not only at their own next decode."""
+    freqs = {round(float(f), -3) for o in spurious
+             for f in (*(o.payload.get("sources_hz") or ()), o.payload.get("related_to_hz")) if f is not None}
+    if not freqs:
+        return []
+    near = or_(*(targets.c.freq_hz.between(f - SOURCE_MATCH_HZ, f + SOURCE_MATCH_HZ) for f in sorted(freqs)))
+    return list(conn.execute(select(targets.c.id).where(targets.c.kind == "fm", near)).scalars())
 
 
 class _Writes:
@@ -217,7 +235,8 @@ class Ingest:
             groups = self.grouper.assign(conn, node.id, fresh)
             rows = [_row(o, *groups.get(o.id, (None, None))) for o in fresh]
             stored = self._sql.insert(conn, node.id, received, rows)
-            touched = sorted({r[_TARGET] for r in rows if r[_ID] in stored and r[_TARGET] is not None})
+            touched = sorted({r[_TARGET] for r in rows if r[_ID] in stored and r[_TARGET] is not None}
+                             | set(emitters(conn, [o for o in fresh if o.kind == "spurious" and o.id in stored])))
             if touched:
                 self._sql.mark_dirty(conn, touched, received)
             self.channels.record(conn, node.id, fresh, groups, pending)

@@ -12,8 +12,10 @@ with the most fields decoded (GSM: identity and SI contents; FM: RDS), then for 
 (deviation and bandwidth measured in noise read high), then the newest.
 
 An FM station is also weighed against the aeronautical-band emissions (wire ``spurious``) any node
-saw within ``SPURIOUS_S`` of its decode: those held against its carrier (dsp.verdict.culprit) feed
-the rule fm.aviation_spurious, which abstains unless some node scanned the band in that time.
+saw within ``SPURIOUS_S`` of its decode: the rule fm.aviation_spurious holds against it those
+dsp.verdict.culprit names it for, and abstains unless some node scanned the band in that time. An
+emission that arrives after the station's decode marks the stations of its source frequencies for
+re-judging (webmap.ingest), so it counts without waiting for their next decode.
 
 Decodes arrive as wire JSON; they are rebuilt here into dsp's own records (GsmCell, FmStation, Spurious).
 A field the node did not send is None, so the rules that need it abstain rather than guess.
@@ -28,7 +30,7 @@ decodes do not change, so the worker keeps them (``HEARD_CACHE`` at most).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 
 from sqlalchemy import Connection, select, update
 
@@ -37,8 +39,7 @@ from dsp.fm.station import FmStation, Spurious
 from dsp.gsm.cell import Bsic, GsmCell
 from dsp.verdict import (FM_RULES, GSM_RULES, HeardAs, PositionFix, TargetHistory, Verdict, VerdictContext,
                          heard_as_of, history_key_fm, history_key_gsm, judge)
-from dsp.verdict.culprit import held_against
-from dsp.verdict.rules.fm_aviation_spurious import RULE as AVIATION_RULE
+from dsp.verdict.culprit import am_traced
 from webmap import audit
 from webmap.history import ChannelPast, channel_past, local_zone
 from webmap.registers import RegisterCache
@@ -122,38 +123,33 @@ def spurious_of(payload: dict) -> Spurious:
     return _record(Spurious, payload, lambda name, v: tuple(v or ()) if name == "sources_hz" else v)
 
 
-def aviation_spurious(conn: Connection, freq_hz: float, t: float, register) -> tuple[tuple[Spurious, ...], bool]:
-    """(the aeronautical-band emissions held against the carrier at ``freq_hz``, whether any node
-    scanned the band) within ``SPURIOUS_S`` of ``t``.
+def aviation_spurious(conn: Connection, t: float) -> tuple[tuple[Spurious, ...], bool]:
+    """(the aeronautical-band emissions any node sent within ``SPURIOUS_S`` of ``t``, one per
+    emission, whether any node scanned the band then).
 
-    Each emission is held against the carriers dsp.verdict.culprit names from what the node traced it
-    to, the register and where that node stood; one held against this carrier is given to the rule
-    fm.aviation_spurious with ``related_to_hz`` = this carrier (the station's attribution, which may
-    differ from the node's first guess: of f1+f2−f3 the node names f1), once per emission (its
-    strongest sighting). "Scanned" is known from what the nodes sent: a spurious emission, or a
-    power reading (a floor included) in the band."""
+    Whom an emission is held against is the rule's (fm.aviation_spurious, dsp.verdict.culprit), as
+    for ``foxhunt check``: the emissions go to it as the nodes traced them. Of the sightings of one
+    emission (nodes, hops) the one with the strongest evidence stands for it: traced by its audio,
+    then related to carriers at all, then the strongest. "Scanned" is known from what the nodes
+    sent: a spurious emission, or a power reading (a floor included) in the band."""
     window = observations.c.time.between(t - SPURIOUS_S, t + SPURIOUS_S)
     in_band = observations.c.freq_hz.between(AIR.lo_hz, AIR.hi_hz)
     rows = conn.execute(select(observations.c.raw).where(observations.c.kind == "spurious", window, in_band)
                         .order_by(observations.c.time.desc()).limit(MAX_SPURIOUS)).scalars().all()
     searched = bool(rows) or conn.execute(select(observations.c.id).where(
         observations.c.kind == "power", window, in_band).limit(1)).first() is not None
-    tolerance = AVIATION_RULE.thresholds["match_hz"]
-    held: list[Spurious] = []
-    for obs in map(json.loads, rows):
-        spur = spurious_of(obs["payload"])
-        pos = obs["position"]
-        node = (pos["lat"], pos["lon"]) if pos else None
-        if any(abs(f - freq_hz) <= tolerance for f in held_against(spur, register, node, tolerance)):
-            held.append(replace(spur, related_to_hz=freq_hz))
-    return _strongest_per_emission(held), searched
+    return _best_per_emission([spurious_of(json.loads(raw)["payload"]) for raw in rows]), searched
 
 
-def _strongest_per_emission(spurs: list[Spurious]) -> tuple[Spurious, ...]:
+def _evidence(s: Spurious) -> tuple:
+    return am_traced(s), s.related_to_hz is not None, s.power_dbfs
+
+
+def _best_per_emission(spurs: list[Spurious]) -> tuple[Spurious, ...]:
     out: list[Spurious] = []
     for s in sorted(spurs, key=lambda s: s.freq_hz):
         if out and s.freq_hz - out[-1].freq_hz <= SAME_EMISSION_HZ:
-            if s.power_dbfs > out[-1].power_dbfs:
+            if _evidence(s) > _evidence(out[-1]):
                 out[-1] = s
         else:
             out.append(s)
@@ -200,7 +196,7 @@ class Judge:
         else:
             station = fm_station_of(obs["payload"])
             register = self.registers.get(conn, "fm")
-            spurious, searched = aviation_spurious(conn, station.freq_hz, latest.time, register)
+            spurious, searched = aviation_spurious(conn, latest.time)
             ctx = VerdictContext(fm_register=register, node=node,
                                  stations=tuple(fm_station_of(p) for p in scan), observed_s=obs["hop"]["dwell_s"],
                                  spurious=spurious, spurious_searched=searched,

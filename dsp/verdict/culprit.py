@@ -11,8 +11,13 @@ whom that evidence blames:
   least able to suppress it. A licensed transmitter is presumed to meet its spurious-emission limits,
   and products of carriers on the 100 kHz raster land on 25 kHz aeronautical channels, where a
   legitimate aeronautical station may be what was heard: on a frequency coincidence alone no licensed
-  station is blamed. The emission is held against its sources that hold no licence where it was heard
-  (a pirate's unfiltered transmitter); against none when every source is licensed or no register says.
+  station is blamed. The emission is held against its sources that hold no licence where the station
+  judged was heard (a pirate's unfiltered transmitter); against none when every source is licensed
+  there or no register says.
+
+The rule fm.aviation_spurious asks this with the judged station's node, for ``foxhunt check`` and the
+central station alike: whether the carrier on that frequency is a licensee is a question about the
+transmitter that node heard (a node elsewhere may hear another transmitter on the same channel).
 """
 
 from __future__ import annotations
@@ -34,15 +39,20 @@ def licensed_here(freq_hz: float, register: FmRegister, node: tuple[float, float
     return any(distance_m(*node, lic.lat, lic.lon) <= lic.service_radius_m * REACH_FACTOR for lic in on_channel)
 
 
+def am_traced(spur) -> bool:
+    """The emission's envelope carries the audio of the carrier it names (``related_to_hz``)."""
+    corr = field_of(spur, "correlation")
+    return field_of(spur, "mechanism") == "am-audio" or (corr is not None and corr >= AM_MIN_CORRELATION)
+
+
 def held_against(spur, register: FmRegister | None, node: tuple[float, float] | None,
                  tolerance_hz: float = 25e3) -> tuple[float, ...]:
-    """The carriers (Hz) an emission (``dsp.fm.station.Spurious`` fields) is held against, heard by a
-    node at ``node`` (lat, lon); empty when the evidence blames none (see the module docstring)."""
+    """The carriers (Hz) an emission (``dsp.fm.station.Spurious`` fields) is held against, judged at
+    ``node`` (lat, lon); empty when the evidence blames none (see the module docstring)."""
     related = field_of(spur, "related_to_hz")
     if related is None:
         return ()
-    corr = field_of(spur, "correlation")
-    if field_of(spur, "mechanism") == "am-audio" or (corr is not None and corr >= AM_MIN_CORRELATION):
+    if am_traced(spur):
         return (float(related),)
     if register is None:
         return ()

@@ -3,7 +3,8 @@ every cell or station against the licence register (INTERFACES.md ``check``).
 
 Decoding is the decode commands' own pipeline (:func:`foxhunt.commands.decode_gsm.decode_recording`,
 :func:`foxhunt.commands.decode_fm.analyse_recording`); judging is :func:`dsp.verdict.judge`. This module only opens
-files, builds the context and renders.
+files, builds the context and renders. The aviation band counts as searched (fm.aviation_spurious
+judges rather than abstains) only when the capture reaches into it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import recordings
-from dsp.bands import BANDS
+from dsp.bands import AIR, BANDS
 from dsp.errors import DspError
 from foxhunt.commands.decode_fm import analyse_recording, to_json
 from foxhunt.commands.decode_gsm import cell_json, decode_recording
@@ -115,8 +116,9 @@ def run_fm(args: argparse.Namespace) -> int:
     rec = open_from_args(args)
     info = rec.info
     result = analyse_recording(rec, AnalysisOptions(raster_band=BANDS[args.raster]))
+    air = air_band_span(info.center_freq, info.sample_rate)
     ctx = VerdictContext(fm_register=register, node=_node(args, rec), stations=result.stations,
-                         spurious=result.spurious, spurious_searched=True, observed_s=info.duration_s)
+                         spurious=result.spurious, spurious_searched=air is not None, observed_s=info.duration_s)
     verdicts = [judge(s, ctx, FM_RULES) for s in result.stations]
     doc = to_json(recording_json(rec), result)
     for entry, v in zip(doc["stations"], verdicts):
@@ -126,7 +128,22 @@ def run_fm(args: argparse.Namespace) -> int:
     else:
         _print_table([(f"{s.freq_hz / 1e6:.2f}", (s.rds.ps if s.rds is not None and s.rds.ps else ""))
                       for s in result.stations], verdicts, ())
+        sys.stdout.write(air_band_note(info.center_freq, info.sample_rate, air) + "\n")
     return 0
+
+
+def air_band_span(center_hz: float, sample_rate: float) -> tuple[float, float] | None:
+    """The part of the aviation band (108–137 MHz) a capture covers, None when it covers none."""
+    lo, hi = max(center_hz - sample_rate / 2, AIR.lo_hz), min(center_hz + sample_rate / 2, AIR.hi_hz)
+    return (lo, hi) if lo < hi else None
+
+
+def air_band_note(center_hz: float, sample_rate: float, air: tuple[float, float] | None) -> str:
+    band = f"{AIR.lo_hz / 1e6:.0f}–{AIR.hi_hz / 1e6:.0f} MHz"
+    if air is None:
+        span = f"{(center_hz - sample_rate / 2) / 1e6:.3f}–{(center_hz + sample_rate / 2) / 1e6:.3f} MHz"
+        return f"aviation band ({band}): not in this capture ({span}), not searched for spurious emissions"
+    return f"aviation band ({band}): {air[0] / 1e6:.3f}–{air[1] / 1e6:.3f} MHz of it searched for spurious emissions"
 
 
 def _gsm_name(entry: dict) -> str:

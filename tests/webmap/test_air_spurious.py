@@ -84,7 +84,8 @@ def licensed(station):
 def test_an_imd_product_is_held_against_the_pirate_among_its_sources(client, station, auth, licensed):
     _post(client, auth, _fm_hops() + [_spur(T0 + 5), _spur(T0 + 35, freq_hz=113.1497e6, power_dbfs=-58.0)])
     v = _verdicts(station)
-    said = "station 95.35 MHz puts spurious emissions into the aviation band at 113.150 MHz"
+    said = ("station 95.35 MHz puts spurious emissions into the aviation band at 113.150 MHz = 95.350 + 105.700 "
+            "− 87.900 MHz (third-order intermodulation, ITU-R SM.1009 type A1)")
     assert _aviation(v["fm:fm-95.350"]) == said       # one emission, sighted twice: named once
     for key in ("fm:fm-105.7", "fm:fm-87.9"):      # licensed sources of the same product: not blamed
         assert _aviation(v[key]) is None and _abstained(v[key]) is None, v[key]
@@ -92,11 +93,11 @@ def test_an_imd_product_is_held_against_the_pirate_among_its_sources(client, sta
 
 
 def test_the_station_names_the_pirate_even_when_the_node_named_a_licensed_source(client, station, auth, licensed):
-    # of f1+f2−f3 the node names f1 (the first source); were it Metro Traffic, the pirate still answers for it
-    _post(client, auth, _fm_hops() + [_spur(T0 + 5, related_to_hz=METRO, sources_hz=[METRO, PIRATE, CAMPUS])])
+    # of f1+f2−f3 the node names f1 (the first source); were it Campus Radio, the pirate still answers for it
+    _post(client, auth, _fm_hops() + [_spur(T0 + 5, related_to_hz=CAMPUS, sources_hz=[CAMPUS, PIRATE, METRO])])
     v = _verdicts(station)
-    assert _aviation(v["fm:fm-95.350"]) is not None
-    assert _aviation(v["fm:fm-87.9"]) is None
+    assert "113.150 MHz = 105.700 + 95.350 − 87.900 MHz" in _aviation(v["fm:fm-95.350"])
+    assert _aviation(v["fm:fm-105.7"]) is None
 
 
 def test_a_product_of_licensed_carriers_alone_blames_no_one(client, station, auth, licensed):
@@ -110,14 +111,24 @@ def test_am_audio_names_a_licensed_station_too(client, station, auth, licensed):
     _post(client, auth, _fm_hops() + [_spur(T0 + 5, freq_hz=121.4e6, related_to_hz=CAMPUS, mechanism="am-audio",
                                             sources_hz=[CAMPUS], correlation=0.8)])
     v = _verdicts(station)
-    assert "121.400 MHz" in _aviation(v["fm:fm-105.7"])
+    assert "121.400 MHz carries the audio of 105.700 MHz (amplitude modulation, AM correlation 0.80" in \
+        _aviation(v["fm:fm-105.7"])
+    assert _aviation(v["fm:fm-95.350"]) is None
+
+
+def test_of_one_emissions_sightings_the_one_traced_by_its_audio_stands_for_it(client, station, auth, licensed):
+    # one node relates it by frequency alone (louder), another hears Campus Radio's audio on it
+    audio = dict(related_to_hz=CAMPUS, mechanism="am-audio", sources_hz=[CAMPUS], correlation=0.8, power_dbfs=-70.0)
+    _post(client, auth, _fm_hops() + [_spur(T0 + 5, power_dbfs=-50.0), _spur(T0 + 6, freq_hz=113.1508e6, **audio)])
+    v = _verdicts(station)
+    assert "carries the audio of 105.700 MHz" in _aviation(v["fm:fm-105.7"])
     assert _aviation(v["fm:fm-95.350"]) is None
 
 
 def test_without_an_air_band_scan_the_rule_abstains(client, station, auth, licensed):
     _post(client, auth, _fm_hops())
     v = _verdicts(station)
-    assert _abstained(v["fm:fm-95.350"]) == "the aviation band was not searched"
+    assert _abstained(v["fm:fm-95.350"]) == "the aviation band (108–137 MHz) was not searched"
 
 
 def test_an_air_band_scan_that_found_nothing_attributable_is_a_search(client, station, auth, licensed):
@@ -125,6 +136,20 @@ def test_an_air_band_scan_that_found_nothing_attributable_is_a_search(client, st
     _post(client, auth, _fm_hops() + [_obs("power", T0 + 5, floor, 113.0e6)])
     v = _verdicts(station)
     assert _abstained(v["fm:fm-95.350"]) is None and _aviation(v["fm:fm-95.350"]) is None
+
+
+def test_an_emission_arriving_after_the_stations_decode_is_weighed_without_a_new_decode(client, station, auth,
+                                                                                     licensed):
+    _post(client, auth, _fm_hops())
+    before = _verdicts(station)["fm:fm-95.350"]
+    assert _aviation(before) is None
+    _post(client, auth, [_spur(T0 + 30)])      # the air hop's batch, after the FM hops were judged
+    with station.store.read() as conn:
+        dirty = {r.key for r in conn.execute(select(targets).where(targets.c.dirty_since.is_not(None)))}
+    assert {"fm:fm-95.350", "fm:fm-105.7", "fm:fm-87.9"} <= dirty     # its source frequencies
+    v = _verdicts(station)
+    assert "113.150 MHz = 95.350" in _aviation(v["fm:fm-95.350"]) and v["fm:fm-95.350"]["score"] > before["score"]
+    assert _aviation(v["fm:fm-87.9"]) is None
 
 
 def test_emissions_outside_the_window_do_not_count(client, station, auth, licensed):

@@ -92,12 +92,13 @@ CASES = {
                                   ["28 dB stronger", "China National Radio 1", "10 km away"]),
     "fm.looped_audio": (lambda: fm_world({"loop_period_s": 45.0, "loop_confidence": 0.95}), fm_world,
                         ["every 45 s", "looped advert"]),
+    # its AM audio names even a licensed station; a frequency relation alone does not (dsp.verdict.culprit)
     "fm.aviation_spurious": (
         lambda: fm_world(spurious=(Spurious(freq_hz=121.5e6, power_dbfs=-70.0, related_to_hz=98.7e6,
-                                            mechanism="harmonic"),)),
-        lambda: fm_world(spurious=(Spurious(freq_hz=121.5e6, power_dbfs=-70.0, related_to_hz=101.7e6,
-                                            mechanism="harmonic"),)),
-        ["121.500 MHz"]),
+                                            mechanism="am-audio", sources_hz=(98.7e6,), correlation=0.8),)),
+        lambda: fm_world(spurious=(Spurious(freq_hz=121.5e6, power_dbfs=-70.0, related_to_hz=98.7e6,
+                                            mechanism="2f1-f2", sources_hz=(98.7e6, 75.9e6)),)),
+        ["121.500 MHz carries the audio of 98.700 MHz", "AM correlation 0.80"]),
     "fm.odd_schedule": (
         lambda: fm_world(history={("fm", 98700): TargetHistory(on_air_hours=(23, 0, 1, 2), listened_hours=tuple(range(24)))}),
         lambda: fm_world(history={("fm", 98700): TargetHistory(on_air_hours=tuple(range(24)), listened_hours=tuple(range(24)))}),
