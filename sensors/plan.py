@@ -6,6 +6,10 @@ FCCH and SCH repeat in every 51-multiframe (≈ 235 ms), and BCCH carries each S
 base station releases a phone within 10 s, so the node's schedule revisits every GSM hop for
 FCCH/SCH detection within :data:`MAX_GSM_REVISIT_S`, fitting one identity (SI) dwell and one FM or
 air hop between detection sweeps.
+
+An RTL-SDR has a blind zone at its tuner's centre (:data:`BLIND_HZ`): an FM or air-band sweep is
+two passes, the second centred on the first's slice boundaries, so every frequency of the band is
+held by some hop at least the blind zone away from that hop's centre.
 """
 
 from __future__ import annotations
@@ -34,6 +38,16 @@ AIR_GUARD_HZ = 12.5e3
 
 BANDS = ("gsm900", "dcs1800", "fm", "air")
 
+#: Half-width of the blind zone around the tuner's centre, where the RTL-SDR's LO leakage line
+#: (which dsp.fm.carriers.remove_dc_spike cuts out) loses or mis-measures an emission. Measured
+#: by benchmarks/blind_zone.py on the simulated front end (-45 dBFS leakage, 8-bit ADC):
+#: air: an AM emission is lost within 2 kHz of the LO, and a weak one (-60 dBc) is read up to
+#: 2.6 kHz towards the centre within 5 kHz; exact from 6.25 kHz. FM: a weak station (15 dB SNR) is
+#: read up to 34 kHz towards the centre, or lost, within 150 kHz (the leakage line sits inside its
+#: channel filter); exact from 200 kHz. GSM: a carrier at 8 dB SNR is decoded with its BSIC on the
+#: centre (reported SNR 2 dB lower), so no blind zone.
+BLIND_HZ = {"gsm900": 0.0, "dcs1800": 0.0, "fm": 200e3, "air": 6.25e3}
+
 
 class PlanError(SensorError):
     """A plan the front end cannot carry out (a band above the tuner's ceiling, a bad dwell)."""
@@ -50,10 +64,19 @@ class PlannedHop:
     hi_hz: float
     dwell_s: float
     purpose: str  # "detect" (FCCH/SCH, carrier power), "identity" (all SI), "fm", "air"
+    blind_hz: float = 0.0  # half-width of the blind zone around center_hz (see BLIND_HZ)
+
+    def holds(self, freq_hz: float) -> bool:
+        """A carrier this hop measures and reports: in its slice, and clear of its blind zone
+        (another hop of the plan holds the blind zone)."""
+        return self.lo_hz <= freq_hz < self.hi_hz and abs(freq_hz - self.center_hz) >= self.blind_hz
 
 
 @dataclass(frozen=True)
 class BandPlan:
+    """The hops of one sweep in order of frequency (a band with a blind zone: the second pass's
+    hops alternate with the first's, starting and ending with the second's)."""
+
     band: str
     sample_rate: float
     hops: tuple[PlannedHop, ...]
@@ -99,8 +122,30 @@ def plan_band(band: str, sample_rate: float = 2.4e6, *, identity: bool = True,
         hops = plan_hops(lo, hi, sample_rate, slice_fraction)
     except ValueError as exc:  # DspError from the band plan: a rate the tuner cannot use
         raise PlanError(f"{band}: {exc}") from None
-    return BandPlan(band, sample_rate, tuple(PlannedHop(band, h.center_hz, h.lo_hz, h.hi_hz, dwell, purpose)
-                                             for h in hops))
+    slices = [(h.center_hz, h.lo_hz, h.hi_hz) for h in hops] + _second_pass(band, hops)
+    # Slices are half-open: the band's edge hops reach half a channel beyond its edge carriers, so
+    # the top carrier is held too, and an edge carrier read a little outside the band is kept.
+    lo_e, hi_e = hops[0].lo_hz, hops[-1].hi_hz
+    slices = [(c, a - guard if a == lo_e else a, b + guard if b == hi_e else b) for c, a, b in slices]
+    return BandPlan(band, sample_rate, tuple(PlannedHop(band, c, a, b, dwell, purpose, BLIND_HZ[band])
+                                             for c, a, b in sorted(slices)))
+
+
+def _second_pass(band: str, first: list) -> list[tuple[float, float, float]]:
+    """(centre, lo, hi) of hops centred on the first pass's slice boundaries (band edges included),
+    each holding half a slice either side: a frequency within the blind zone of a first-pass centre
+    is half a slice from every second-pass centre, and a second-pass centre is a first-pass
+    boundary. One hop more than the first pass; none for a band without a blind zone."""
+    blind = BLIND_HZ[band]
+    if blind == 0 or not first:
+        return []
+    step = first[0].hi_hz - first[0].lo_hz
+    if blind > step / 4:  # beyond this a second-pass centre's own blind zone reaches a first-pass one
+        raise PlanError(f"{band}: a {step / 1e3:.0f} kHz hop is too narrow to cover its ±{blind / 1e3:g} kHz "
+                        f"blind zone from a second pass (raise the sample rate)")
+    edges = [first[0].lo_hz] + [h.center_hz for h in first] + [first[-1].hi_hz]
+    centres = [h.lo_hz for h in first] + [first[-1].hi_hz]
+    return [(c, a, b) for c, a, b in zip(centres, edges, edges[1:])]
 
 
 def node_schedule(bands: tuple[str, ...], sample_rate: float = 2.4e6, *, retune_s: float = 0.05,
@@ -118,7 +163,6 @@ def node_schedule(bands: tuple[str, ...], sample_rate: float = 2.4e6, *, retune_
     other = [b for b in bands if b not in gsm]
     detect = [h for b in gsm for h in plan_band(b, sample_rate, identity=False, max_freq_hz=max_freq_hz).hops]
     identity = [h for b in gsm for h in plan_band(b, sample_rate, identity=True, max_freq_hz=max_freq_hz).hops]
-    others = [itertools.cycle(plan_band(b, sample_rate).hops) for b in other]
     if gsm:
         cycle_s = (sum(h.dwell_s for h in detect) + GSM_SI_DWELL_S
                    + sum(FM_DWELL_S if b == "fm" else AIR_DWELL_S for b in other)
@@ -126,6 +170,9 @@ def node_schedule(bands: tuple[str, ...], sample_rate: float = 2.4e6, *, retune_
         if cycle_s > MAX_GSM_REVISIT_S:
             raise PlanError(f"a node cycle over {', '.join(bands)} takes {cycle_s:.1f} s; a GSM hop must be "
                             f"revisited within {MAX_GSM_REVISIT_S:.0f} s (drop a band or raise the sample rate)")
+    # Every other hop, then the rest: the two hops that hold a frequency (overlapping neighbours
+    # of a two-pass plan) come half a round-robin apart.
+    others = [itertools.cycle(hops[1::2] + hops[0::2]) for hops in (plan_band(b, sample_rate).hops for b in other)]
     ident = itertools.cycle(identity) if identity else None
     while True:
         yield from detect
