@@ -82,24 +82,24 @@ def air_row(src: SimSource, off: float) -> str:
             f"  am_depth {s['am_depth']:.2f}  relation {s['mechanism']}")
 
 
+def _reading(src: SimSource, band: str, kind: str, off: float, dwell_s: float, purpose: str) -> dict | None:
+    """The ``kind`` object of the hop's analysis within 50 kHz of the band's emission, if any."""
+    hop = _hop(src, band, FREQ_HZ[band.removesuffix("900")], off, dwell_s, purpose)
+    near = [o for o in getattr(analyse(capture(src, hop), hop), kind) if abs(o["freq_hz"] - hop.center_hz - off) < 50e3]
+    return near[0] if near else None
+
+
 def fm_row(src: SimSource, off: float) -> str:
-    hop = _hop(src, "fm", FM_HZ, off, FM_DWELL_S, "fm")
-    res = analyse(capture(src, hop), hop)
-    near = [s for s in res.stations if abs(s["freq_hz"] - FM_HZ) < 50e3]
-    if not near:
+    s = _reading(src, "fm", "stations", off, FM_DWELL_S, "fm")
+    if s is None:
         return "MISSED"
-    s = near[0]
-    pi = (s.get("rds") or {}).get("pi")
-    return f"found  err {s['freq_hz'] - FM_HZ:+8.0f} Hz  snr {s['snr_db']:5.1f} dB  PI {pi}"
+    return f"found  err {s['freq_hz'] - FM_HZ:+8.0f} Hz  snr {s['snr_db']:5.1f} dB  PI {(s.get('rds') or {}).get('pi')}"
 
 
 def gsm_row(src: SimSource, off: float) -> str:
-    hop = _hop(src, "gsm900", GSM_HZ, off, GSM_DETECT_DWELL_S, "detect")
-    res = analyse(capture(src, hop), hop)
-    near = [c for c in res.cells if abs(c["freq_hz"] - GSM_HZ) < 50e3]
-    if not near:
+    c = _reading(src, "gsm900", "cells", off, GSM_DETECT_DWELL_S, "detect")
+    if c is None:
         return "MISSED"
-    c = near[0]
     bsic = c.get("bsic") or {}
     return f"found  arfcn {c.get('arfcn')}  bsic {bsic.get('ncc')}/{bsic.get('bcc')}  snr {c.get('snr_db')}"
 
