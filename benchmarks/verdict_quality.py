@@ -27,7 +27,10 @@ that is not the registered one and 20 % scroll PS; deviation time over ±75 kHz 
 (median 0.1 %); 99 % OBW 185 ± 20 kHz; pilot ±0.15 Hz plus the node's clock error.
 Pirates — RDS absent 50 % / own PI 30 % / copied PI+PS 20 %; mono 40 %; exciter pilot error
 N(0, 3 Hz); 40 % over-deviate (100 % for the over-deviating kind); 15 % off raster (far-channel
-case); 50 % looped adverts; 10 % aviation-band spurious; when history exists, 60 % on air only at
+case); 50 % looped adverts; 10 % an aviation-band spurious emission — a third-order product of its
+carrier with the stations the node hears (2f1−f2 or f1+f2−f3 landing in 108–137 MHz, the one nearest a
+uniform draw; none when no product lands there), traced by frequency as the node does across hops
+(no audio: one tuner never holds both bands), so blamed only when the pirate is unlicensed here; when history exists, 60 % on air only at
 night — except on a local licensee's channel, which the licensee keeps on the air by day.
 Co-channel capture (pirate on the local licensee's channel): the node demodulates the stronger
 carrier — its RDS, pilot and deviation — but the SUM of two FM carriers is not constant-envelope:
@@ -143,6 +146,15 @@ def pool(mcc: str, mnc: str) -> list[int]:
 
 def downlink_hz(arfcn: int) -> float:
     return 935e6 + 0.2e6 * (arfcn if arfcn < 512 else arfcn - 1024)
+
+
+def imd_product(f1: float, others: list[float], near_hz: float) -> tuple[float, str, tuple[float, ...]] | None:
+    """(frequency, mechanism, sources) of the third-order product of ``f1`` with two of ``others``
+    (ITU-R SM.1009 type A1) that lands in the aviation band nearest ``near_hz``; None when none does."""
+    found = [(2 * f1 - a, "2f1-f2", (f1, a)) for a in others]
+    found += [(f1 + a - b, "f1+f2-f3", (f1, a, b)) for a in others for b in others if a != b]
+    found = [p for p in found if 108e6 <= p[0] <= 137e6]
+    return min(found, key=lambda p: abs(p[0] - near_hz)) if found else None
 
 
 def offset_point(rng, origin, lo_m, hi_m):
@@ -458,9 +470,11 @@ class Simulator:
             if replaced is not None:
                 truth = [(s, t) for s, t in truth if s is not replaced]
             truth.append((st, kind))
-            if spurious_at is not None:
-                spurious.append(Spurious(freq_hz=spurious_at, power_dbfs=-75.0, related_to_hz=st.freq_hz,
-                                         mechanism="harmonic"))
+            product = None if spurious_at is None else imd_product(st.freq_hz, [s.freq_hz for s, _ in truth if s is not st],
+                                                                  spurious_at)
+            if product is not None:
+                spurious.append(Spurious(freq_hz=product[0], power_dbfs=-75.0, related_to_hz=st.freq_hz,
+                                         mechanism=product[1], sources_hz=product[2]))
             if with_history:
                 # A local licensee's channel was heard as the licensee too: by day, and by nodes out of the pirate's reach.
                 heard = self.heard_as(st, node_err) + (self.heard_as(replaced, node_err) if replaced is not None else ())

@@ -13,7 +13,9 @@ whom that evidence blames:
   legitimate aeronautical station may be what was heard: on a frequency coincidence alone no licensed
   station is blamed. The emission is held against its sources that hold no licence where the station
   judged was heard (a pirate's unfiltered transmitter); against none when every source is licensed
-  there or no register says.
+  there or no register says. A licensee heard beyond its service area counts as licensed: the carrier
+  the node measured on that channel has the level its distant licence predicts (``fm.unlicensed_carrier``
+  stays quiet on it), so it is that licensee's transmitter, not a pirate on its channel.
 
 The rule fm.aviation_spurious asks this with the judged station's node, for ``foxhunt check`` and the
 central station alike: whether the carrier on that frequency is a licensee is a question about the
@@ -26,7 +28,9 @@ from dsp.fm.aviation import AM_MIN_CORRELATION
 from dsp.verdict.baseline import REACH_FACTOR
 from dsp.verdict.fields import field_of
 from dsp.verdict.geo import distance_m
+from dsp.verdict.context import VerdictContext
 from dsp.verdict.registers import FmRegister
+from dsp.verdict.rules.fm_unlicensed_carrier import RULE as unlicensed_carrier
 
 
 def licensed_here(freq_hz: float, register: FmRegister, node: tuple[float, float] | None,
@@ -45,16 +49,27 @@ def am_traced(spur) -> bool:
     return field_of(spur, "mechanism") == "am-audio" or (corr is not None and corr >= AM_MIN_CORRELATION)
 
 
-def held_against(spur, register: FmRegister | None, node: tuple[float, float] | None,
-                 tolerance_hz: float = 25e3) -> tuple[float, ...]:
-    """The carriers (Hz) an emission (``dsp.fm.station.Spurious`` fields) is held against, judged at
-    ``node`` (lat, lon); empty when the evidence blames none (see the module docstring)."""
+def held_against(spur, ctx: VerdictContext, tolerance_hz: float = 25e3) -> tuple[float, ...]:
+    """The carriers (Hz) an emission (``dsp.fm.station.Spurious`` fields) is held against, judged with
+    ``ctx`` (its FM register, the node's position and the stations of the node's scan); empty when the
+    evidence blames none (see the module docstring)."""
     related = field_of(spur, "related_to_hz")
     if related is None:
         return ()
     if am_traced(spur):
         return (float(related),)
-    if register is None:
+    if ctx.fm_register is None:
         return ()
     sources = field_of(spur, "sources_hz") or (related,)
-    return tuple(float(f) for f in sources if not licensed_here(f, register, node, tolerance_hz))
+    return tuple(float(f) for f in sources if not licensed_here(f, ctx.fm_register, ctx.node, tolerance_hz)
+                 and not _distant_licensee(f, ctx, tolerance_hz))
+
+
+def _distant_licensee(freq_hz: float, ctx: VerdictContext, tolerance_hz: float) -> bool:
+    """The station the node heard on ``freq_hz`` is a licensee heard beyond its service area (its
+    level fits that licence: the register rule finds nothing to hold against it)."""
+    heard = [st for st in ctx.stations if abs(field_of(st, "freq_hz") - freq_hz) <= tolerance_hz]
+    if not heard:
+        return False
+    station = min(heard, key=lambda st: abs(field_of(st, "freq_hz") - freq_hz))
+    return unlicensed_carrier.evaluate(station, ctx) is None

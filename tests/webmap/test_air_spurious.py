@@ -5,15 +5,20 @@ verdict; whom an intermodulation product is held against (dsp.verdict.culprit)."
 from __future__ import annotations
 
 import json
+import math
 import re
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
+from dsp.verdict import VerdictContext
 from dsp.verdict.culprit import held_against
+from dsp.verdict.geo import distance_m, path_loss_db
 from dsp.verdict.registers import parse_fm_register
+from dsp.verdict.rules.fm_unlicensed_carrier import RULE as UNLICENSED
 from webmap import registers
 from webmap.schema import targets
 from webmap.verdicts import SPURIOUS_S, spurious_of
@@ -159,15 +164,38 @@ def test_emissions_outside_the_window_do_not_count(client, station, auth, licens
 
 
 def test_held_against_without_a_register_blames_only_on_audio():
-    assert held_against(spurious_of(IMD), None, None) == ()
+    assert held_against(spurious_of(IMD), VerdictContext()) == ()
     audio = spurious_of({**IMD, "mechanism": "am-audio", "sources_hz": [PIRATE], "correlation": 0.9})
-    assert held_against(audio, None, None) == (PIRATE,)
+    assert held_against(audio, VerdictContext()) == (PIRATE,)
     reg = parse_fm_register(FM)
-    assert held_against(spurious_of(IMD), reg, (NODE["lat"], NODE["lon"])) == (PIRATE,)
-    assert held_against(spurious_of({**IMD, "related_to_hz": None}), reg, None) == ()
+    here = VerdictContext(fm_register=reg, node=(NODE["lat"], NODE["lon"]))
+    assert held_against(spurious_of(IMD), here) == (PIRATE,)
+    assert held_against(spurious_of({**IMD, "related_to_hz": None}), VerdictContext(fm_register=reg)) == ()
     # 11 km north, beyond Campus Radio's (6 W) service area: a carrier there on 105.7 MHz is no licensee's
-    far = (31.30, 121.44)
-    assert held_against(spurious_of(IMD), reg, far) == (PIRATE, CAMPUS)
+    far = VerdictContext(fm_register=reg, node=(31.30, 121.44))
+    assert held_against(spurious_of(IMD), far) == (PIRATE, CAMPUS)
+
+
+def test_a_licensee_heard_beyond_its_area_is_not_blamed_for_a_product():
+    """Where the carrier on a source's channel has the level its distant licence predicts, it is that
+    licensee (fm.unlicensed_carrier stays quiet on it): a frequency coincidence blames only the pirate."""
+    reg = parse_fm_register(FM + "100000000,C202,CITY,City FM,31.3100,121.4500,1000,SH-FM-1000\n")
+    node = (31.30, 121.44)          # beyond Campus Radio's 6 W service area, as above
+
+    def heard(freq: float, offset_db: float = 0.0) -> SimpleNamespace:
+        # received as its licence predicts (exponent 3) through a receiver 100 dB down, plus offset_db
+        lic = reg.on_channel(freq, 25e3)[0]
+        level = 10 * math.log10(lic.erp_w * 1e3) - path_loss_db(distance_m(*node, lic.lat, lic.lon), freq, 3.0)
+        return SimpleNamespace(freq_hz=freq, power_dbfs=level - 100.0 + offset_db, rds=None, snr_db=40.0)
+
+    peers = (heard(METRO), heard(100e6))
+    ctx = VerdictContext(fm_register=reg, node=node, stations=(heard(CAMPUS),) + peers)
+    assert UNLICENSED.evaluate(ctx.stations[0], ctx) is None
+    assert held_against(spurious_of(IMD), ctx) == (PIRATE,)
+    # 30 dB louder than Campus Radio can be there: another transmitter on its channel, blamed with the pirate
+    ctx = VerdictContext(fm_register=reg, node=node, stations=(heard(CAMPUS, 30.0),) + peers)
+    assert UNLICENSED.evaluate(ctx.stations[0], ctx) is not None
+    assert held_against(spurious_of(IMD), ctx) == (PIRATE, CAMPUS)
 
 
 def test_the_documented_spurious_observation_is_read_by_the_station():

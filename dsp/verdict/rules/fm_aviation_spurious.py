@@ -49,8 +49,7 @@ def _check(station, ctx, th):
     for s in ctx.spurious:
         f = field_of(s, "freq_hz")
         if (f is not None and th["air_lo_hz"] <= f <= th["air_hi_hz"]
-                and any(abs(c - freq) <= th["match_hz"] for c in held_against(s, ctx.fm_register, ctx.node,
-                                                                             th["match_hz"]))):
+                and any(abs(c - freq) <= th["match_hz"] for c in held_against(s, ctx, th["match_hz"]))):
             held.setdefault(_mhz(f), s)   # one emission sighted twice: named once
     if not held:
         return None
