@@ -217,7 +217,7 @@ def observations(result: HopResult, full_scale_dbm: float | None, fallback: Posi
     if known and result.floor_dbfs_hz is not None:
         detected = [o.payload["freq_hz"] for o in out if o.kind == "power"]
         for target, freq in known.items():
-            if (target.startswith(band + "-") and result.hop.lo_hz <= freq < result.hop.hi_hz
+            if (target.startswith(band + "-") and result.hop.holds(freq)
                     and all(abs(freq - f) > _SAME_TARGET_HZ[band] for f in detected)):
                 floor = result.floor_dbfs_hz + 10 * math.log10(_BANDWIDTH_HZ[band])
                 power(freq, floor, band, floor=True, target=target)

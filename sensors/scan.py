@@ -110,8 +110,8 @@ def record(cap: Capture, hop: PlannedHop, folder: Path, datatype: str = "cu8") -
 
 def analyse(cap: Capture, hop: PlannedHop, record_dir: Path | None = None,
             carriers: HeardCarriers | None = None) -> HopResult:
-    """Record the capture when asked, run the decoders of the hop's band and keep what lies in
-    the hop's own slice. ``carriers``: the FM carriers heard on earlier hops, which the capture's
+    """Record the capture when asked, run the decoders of the hop's band and keep what the hop
+    holds: its own slice, clear of its blind zone (a carrier there is misread; another hop holds it). ``carriers``: the FM carriers heard on earlier hops, which the capture's
     aviation-band emissions are related to (an FM hop's stations are added to it)."""
     recording = record(cap, hop, Path(record_dir)) if record_dir is not None else None
     fs, fc = cap.sample_rate, cap.center_freq
@@ -119,16 +119,17 @@ def analyse(cap: Capture, hop: PlannedHop, record_dir: Path | None = None,
     stations: list[dict] = []
     spurious: list[dict] = []
     if hop.band in ("gsm900", "dcs1800"):
-        cells = [c for c in decode_gsm(cap.samples, fs, fc) if hop.lo_hz <= c["freq_hz"] < hop.hi_hz]
+        cells = [c for c in decode_gsm(cap.samples, fs, fc) if hop.holds(c["freq_hz"])]
     else:
         others = carriers.recent(cap.start, outside=(fc - fs / 2, fc + fs / 2)) if carriers is not None else ()
         st, sp = decode_fm(cap.samples, fs, fc, others)
         if hop.band == "fm":
-            stations = [s for s in st if hop.lo_hz <= s["freq_hz"] < hop.hi_hz]
+            stations = [s for s in st if hop.holds(s["freq_hz"])]
             if carriers is not None:
                 carriers.note((s["freq_hz"] for s in stations), cap.start)
-        spurious = [s for s in sp if hop.lo_hz <= s["freq_hz"] < hop.hi_hz]
+        spurious = [s for s in sp if hop.holds(s["freq_hz"])]
     peaks, floor = channel_peaks(cap.samples, fs, fc, hop.band, hop.lo_hz, hop.hi_hz)
+    peaks = [p for p in peaks if hop.holds(p.freq_hz)]
     return HopResult(hop, fc, fs, cap.gain_db, cap.start, cap.samples.size / fs, cap.position,
                      tuple(cells), tuple(stations), tuple(spurious), tuple(peaks), floor, recording)
 

@@ -3,6 +3,7 @@ station, and a clean stop on SIGTERM."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import signal
@@ -17,7 +18,7 @@ import pytest
 
 from sensors.decoders import Peak
 from sensors.node import ConfigError, Node, load_config, observations
-from sensors.plan import PlannedHop
+from sensors.plan import PlannedHop, node_schedule
 from sensors.scan import HopResult, analyse, capture
 from sensors.sim import SimSource
 from sensors.spool import Spool
@@ -81,6 +82,16 @@ def test_observations_of_a_hop_follow_the_wire_schema():
     assert [o.kind for o in observations(res, full_scale_dbm=None, fallback=pos)] == ["spurious"]
 
 
+def test_a_hop_says_nothing_of_its_blind_zone():
+    """A known carrier on the hop's centre is misread or lost there (sensors.plan.BLIND_HZ), so the
+    hop sends no censored 'silent' reading for it: another hop of the plan holds it."""
+    hop = PlannedHop("air", 121e6, 120.04e6, 121.96e6, 0.25, "air", blind_hz=6.25e3)
+    pos = Position(31.19, 121.43, speed_m_s=0.0, fix="surveyed", source="config")
+    res = HopResult(hop, 121e6, 2.4e6, 30.0, 1.79e9, 0.25, None, floor_dbfs_hz=-150.0)
+    obs = observations(res, full_scale_dbm=0.0, fallback=pos, known={"air-121.000": 121.0e6, "air-121.500": 121.5e6})
+    assert [(o.payload["target"], o.payload["floor"]) for o in obs] == [("air-121.500", True)]
+
+
 def test_simulated_node_posts_schema_valid_observations(tmp_path):
     station = StubStation()
     station.start()
@@ -88,7 +99,10 @@ def test_simulated_node_posts_schema_valid_observations(tmp_path):
         p = _config(tmp_path)
         p.write_text(p.read_text() + f'[uplink]\nurl = "{station.url}"\ntoken = "t0ken"\ntimeout_s = 2\n')
         node = Node(load_config(p))
-        node.run(max_hops=2)   # the 87.8 MHz FM hop and the first air hop
+        plan = list(itertools.islice(node_schedule(["fm", "air"], node.source.sample_rate), 60))
+        # the FM hop that holds Metro Traffic (87.9 MHz) clear of its blind zone, and an air hop
+        fm = next(h for h in plan if h.band == "fm" and h.holds(87.9e6))
+        node.run(hops=[fm, next(h for h in plan if h.band == "air")])
     finally:
         station.kill()
     kinds = sorted(o["kind"] for o in station.stored.values())
