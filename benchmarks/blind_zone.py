@@ -1,6 +1,6 @@
 """The blind zone at the tuner's centre: how far from the RTL-SDR's LO an emission must sit for a
-node's hop to find it (the LO leakage line at 0 Hz is cut out of the spectrum by
-dsp.fm.carriers.remove_dc_spike, and whatever sits on it goes with it).
+node's hop to find it and read it right (the LO leakage line at 0 Hz is taken out of the IQ as each
+read's mean by dsp.fm.dc_block before the FM/air analysis, and a carrier exactly on it goes with it).
 
 A simulated node of the demo city (sensors.sim: LO leakage, IQ imbalance, 8-bit ADC, ppm error)
 is tuned so that one emission sits at a chosen offset from its real LO, and the hop is analysed
@@ -13,10 +13,9 @@ as the node does (sensors.scan.analyse):
 - gsm: cm-xujiahui-1 (937.4 MHz, BSIC 2/1), as in the demo and 68 dB weaker (8 dB SNR): found
   with its BSIC on an FCCH/SCH dwell?
 
-Every reading carries the node's LO error (ppm × frequency). ``--dc-block``: the same with each
-capture's mean subtracted first (what a DC blocker in dsp.fm would change).
+Every reading carries the node's LO error (ppm × frequency).
 
-    python benchmarks/blind_zone.py [--quick] [--bands air,fm,gsm] [--node NODE] [--dc-block]
+    python benchmarks/blind_zone.py [--quick] [--bands air,fm,gsm] [--node NODE]
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from pathlib import Path
 
 from sensors.carriers import HeardCarriers
 from sensors.plan import AIR_DWELL_S, FM_DWELL_S, GSM_DETECT_DWELL_S, PlannedHop
-from sensors.scan import Capture, analyse, capture
+from sensors.scan import analyse, capture
 from sensors.scenario import load_scenario
 from sensors.sim import SimSource
 
@@ -41,7 +40,7 @@ FREQ_HZ = {"air": SPUR_HZ, "fm": FM_HZ, "gsm": GSM_HZ}
 
 OFFSETS_KHZ = {
     "air": (0, 0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6.25, 8, 10, 12.5, 15, 20, 30, 50, 100, 300),
-    "fm": (0, 1, 2, 5, 10, 20, 50, 100),
+    "fm": (0, 1, 2, 5, 10, 20, 50, 100, 150, 200),
     "gsm": (0, 1, 2, 5, 10, 20, 50, 100),
 }
 QUICK_KHZ = {"air": (0, 1, 2, 3, 4, 6.25, 12.5, 50), "fm": (0, 5, 50), "gsm": (0, 5, 50)}
@@ -111,29 +110,19 @@ ROWS = {"air": air_row, "fm": fm_row, "gsm": gsm_row}
 WEAKER_DB = {"air": 15.0, "fm": 40.0, "gsm": 68.0}
 
 
-def _dc_blocked(cap: Capture) -> Capture:
-    """What a DC blocker ahead of the analysis would give: the capture less its mean (the LO leakage
-    is a constant line), the receiver's ±2 kHz cut left as it is."""
-    return replace(cap, samples=cap.samples - cap.samples.mean())
-
-
 def main() -> None:
-    global capture
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a few offsets per band")
     ap.add_argument("--bands", default="air,fm,gsm")
     ap.add_argument("--node", default="xh-xujiahui")
-    ap.add_argument("--dc-block", action="store_true", help="subtract each capture's mean before analysing it")
     args = ap.parse_args()
-    if args.dc_block:
-        capture = (lambda read: lambda src, hop: _dc_blocked(read(src, hop)))(capture)
     offsets = QUICK_KHZ if args.quick else OFFSETS_KHZ
     for band in args.bands.split(","):
         for weaker in (0.0, WEAKER_DB[band]):
             src = _source(args.node, band, weaker)
             what = {"air": "AM spur", "fm": "station", "gsm": "cell"}[band] + f" {FREQ_HZ[band] / 1e6:.2f} MHz"
             print(f"{band}: {what} {weaker:.0f} dB weaker than in the demo city, node {args.node} "
-                  f"(ppm {src.node.ppm:+.1f}: {-src.node.ppm * FREQ_HZ[band] / 1e6:+.0f} Hz on every reading; LO leakage {src.node.dc_spike_dbfs:.0f} dBFS){' DC-blocked' if args.dc_block else ''}")
+                  f"(ppm {src.node.ppm:+.1f}: {-src.node.ppm * FREQ_HZ[band] / 1e6:+.0f} Hz on every reading; LO leakage {src.node.dc_spike_dbfs:.0f} dBFS)")
             for k in offsets[band]:
                 t = time.perf_counter()
                 row = ROWS[band](src, k * 1e3)

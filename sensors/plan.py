@@ -7,9 +7,10 @@ base station releases a phone within 10 s, so the node's schedule revisits every
 FCCH/SCH detection within :data:`MAX_GSM_REVISIT_S`, fitting one identity (SI) dwell and one FM or
 air hop between detection sweeps.
 
-An RTL-SDR has a blind zone at its tuner's centre (:data:`BLIND_HZ`): an FM or air-band sweep is
-two passes, the second centred on the first's slice boundaries, so every frequency of the band is
-held by some hop at least the blind zone away from that hop's centre.
+An RTL-SDR has a blind zone at its tuner's centre (:data:`BLIND_HZ`): an air-band sweep is two
+passes, the second centred on the first's slice boundaries, so every frequency of the band is held
+by some hop at least the blind zone away from that hop's centre. An FM sweep is one pass: the
+analysis takes the LO leakage out of the IQ (dsp.fm.dc_block) and reads a station on the centre.
 """
 
 from __future__ import annotations
@@ -38,15 +39,18 @@ AIR_GUARD_HZ = 12.5e3
 
 BANDS = ("gsm900", "dcs1800", "fm", "air")
 
-#: Half-width of the blind zone around the tuner's centre, where the RTL-SDR's LO leakage line
-#: (which dsp.fm.carriers.remove_dc_spike cuts out) loses or mis-measures an emission. Measured
-#: by benchmarks/blind_zone.py on the simulated front end (-45 dBFS leakage, 8-bit ADC):
-#: air: an AM emission is lost within 2 kHz of the LO, and a weak one (-60 dBc) is read up to
-#: 2.6 kHz towards the centre within 5 kHz; exact from 6.25 kHz. FM: a weak station (15 dB SNR) is
-#: read up to 34 kHz towards the centre, or lost, within 150 kHz (the leakage line sits inside its
-#: channel filter); exact from 200 kHz. GSM: a carrier at 8 dB SNR is decoded with its BSIC on the
-#: centre (reported SNR 2 dB lower), so no blind zone.
-BLIND_HZ = {"gsm900": 0.0, "dcs1800": 0.0, "fm": 200e3, "air": 6.25e3}
+#: Half-width of the blind zone around the tuner's centre, where the RTL-SDR's LO leakage loses or
+#: mis-measures an emission. Measured by benchmarks/blind_zone.py on the simulated front end
+#: (-45 dBFS leakage, 8-bit ADC), with the leakage line taken out of the IQ (dsp.fm.dc_block, a
+#: 2 Hz notch): air: an AM emission exactly on the LO loses its carrier (13 dB weaker, or lost
+#: when weak), and a weak one (-60 dBc) is read up to 2.6 kHz towards the centre within 5 kHz (the
+#: 8-bit ADC's small-signal gain differs between the I rail, offset by the leakage, and the Q rail:
+#: a mirror of the emission about 0 Hz, 5 dB under it, merges with it; no DC block after the ADC
+#: undoes that, and without the leakage or the ADC the reading is exact); exact from 6.25 kHz,
+#: so an 8.33 kHz channel would be misnamed: air keeps a second pass. FM: a station at 15 dB SNR is
+#: read on its frequency (only the node's LO error) at every offset 0-200 kHz, so none. GSM: a
+#: carrier at 8 dB SNR is decoded with its BSIC on the centre (reported SNR 2 dB lower), so none.
+BLIND_HZ = {"gsm900": 0.0, "dcs1800": 0.0, "fm": 0.0, "air": 6.25e3}
 
 
 class PlanError(SensorError):

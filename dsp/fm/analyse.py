@@ -1,7 +1,8 @@
 """A wideband capture → every FM station measured (ITU-R SM.1268/SM.328/BS.412/BS.450, IEC 62106)
 and every aeronautical-band emission traced (ITU-R SM.1009).
 
-Two streamed passes, so a long recording is never held whole: (1) a Welch spectrum from segments
+Two streamed passes, so a long recording is never held whole, each read less the receiver's DC
+(the LO leakage line, as the mean of its block: dsp.fm.dc_block): (1) a Welch spectrum from segments
 spread over the recording finds the emissions and gives power, SNR and occupied bandwidth;
 (2) block by block, every emission is channelised at once and each station's composite feeds the
 deviation, pilot, audio, loop and RDS stages. Samples come from ``read(start, count)`` (a
@@ -10,7 +11,6 @@ recording's reader or a slice of an array).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,14 +26,13 @@ from dsp.fm.carriers import Emission, detect_emissions, remove_dc_spike
 from dsp.fm.checks import complex_1d
 from dsp.fm.cochannel import CoChannelMeter
 from dsp.fm.channelize import ChannelPlan, channelize, plan_for
+from dsp.fm.dc_block import Reader, dc_blocked
 from dsp.fm.demod import FmDemodulator, StreamingDecimator
 from dsp.fm.deviation import DEVIATION_LIMIT_HZ, DeviationMeter
 from dsp.fm.loop import LoopDetector
 from dsp.fm.pilot import PILOT_HZ, PilotMeter
 from dsp.fm.spectrum import Psd, PsdAccumulator
 from dsp.fm.station import FmStation, Spurious
-
-Reader = Callable[[int, int], np.ndarray]
 
 #: A station's measurement span reaches at most this far from its centre (beyond: a neighbour).
 MAX_HALF_SPAN_HZ = 250e3
@@ -46,6 +45,9 @@ OFF_RASTER_HZ = 2e3
 #: recovery wants about a second (dsp.fm.rds fails on 0.2–0.9 s composites as of this writing).
 MIN_RDS_SECONDS = 1.0
 PILOT_TOLERANCE_HZ = 2.0
+#: Bins cut around 0 Hz of the spectrum: none, the reads are DC-blocked (dsp.fm.dc_block) so no
+#: LO leakage line is left (benchmarks/blind_zone.py).
+DC_CUT_HZ = 0.0
 
 
 @dataclass(frozen=True)
@@ -108,10 +110,12 @@ def analyse(read: Reader, n_samples: int, sample_rate: float, center_freq: float
     duration = n_samples / sample_rate
     if n_samples < options.nfft:
         raise DspError(f"capture of {n_samples} samples is shorter than one {options.nfft}-point spectrum")
+    # One DC estimate per analysis block for both passes: a notch of 1 / block_s (2 Hz).
+    read = dc_blocked(read, n_samples, _block_len(plan, options))
     psd = _spectrum(read, n_samples, sample_rate, options)
-    clean = Psd(psd.freqs_hz, remove_dc_spike(psd), psd.sample_rate, psd.n_segments)
+    clean = Psd(psd.freqs_hz, remove_dc_spike(psd, DC_CUT_HZ), psd.sample_rate, psd.n_segments)
     floor = clean.noise_floor()
-    emissions = detect_emissions(psd)
+    emissions = detect_emissions(psd, dc_cut_hz=DC_CUT_HZ)
     spans = _spans(emissions, sample_rate)
     station_em, spur_em = [], []
     for e, span in zip(emissions, spans):
@@ -229,6 +233,13 @@ def _passbands(emissions: list[Emission], station_em, spur_em) -> list[float]:
     return out
 
 
+def _block_len(plan: ChannelPlan, opt: AnalysisOptions) -> int:
+    """Samples per streamed block: about ``block_s``, a whole number of audio samples' worth."""
+    audio_rate = AudioChain(FmDemodulator(plan.out_rate).mpx_rate, opt.deemphasis_us).audio_rate
+    unit = plan.decimation * 2 * int(round(plan.out_rate / audio_rate))
+    return max(unit, int(round(opt.block_s * plan.sample_rate / unit)) * unit)
+
+
 def _track(read: Reader, n: int, plan: ChannelPlan, station_offsets: list[float],
            spur_offsets: list[float], passbands: list[float], opt: AnalysisOptions) -> list[_Track]:
     offsets = station_offsets + spur_offsets
@@ -237,8 +248,7 @@ def _track(read: Reader, n: int, plan: ChannelPlan, station_offsets: list[float]
     if not tracks:
         return tracks
     g = plan.guard
-    unit = plan.decimation * 2 * int(round(plan.out_rate / tracks[0].audio_rate))
-    block = max(unit, int(round(opt.block_s * plan.sample_rate / unit)) * unit)
+    block = _block_len(plan, opt)
     for s0 in range(0, n, block):
         b = min(block, n - s0)
         lo, hi = s0 - g, s0 + b + g

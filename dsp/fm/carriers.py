@@ -34,8 +34,11 @@ class Emission:
 
 def remove_dc_spike(psd: Psd, half_width_hz: float = 2e3) -> np.ndarray:
     """The PSD with the bins around 0 Hz replaced by the mean of their neighbours: the SDR's DC
-    offset is a line there, while a station centred on 0 Hz keeps its wide skirt."""
+    offset is a line there, while a station centred on 0 Hz keeps its wide skirt. A half-width of
+    0 cuts nothing (a spectrum of DC-blocked samples, dsp.fm.dc_block)."""
     p = psd.power.copy()
+    if half_width_hz <= 0:
+        return p
     centre = int(np.argmin(np.abs(psd.freqs_hz)))
     k = max(2, int(np.ceil(half_width_hz / psd.bin_hz)))
     lo, hi = max(0, centre - k), min(len(p), centre + k + 1)
@@ -47,17 +50,18 @@ def remove_dc_spike(psd: Psd, half_width_hz: float = 2e3) -> np.ndarray:
 
 def detect_emissions(psd: Psd, *, threshold_db: float = 6.0, smooth_hz: float = 20e3,
                      merge_gap_hz: float = 40e3, image_margin_db: float = 15.0,
-                     edge_guard_hz: float | None = None) -> list[Emission]:
+                     edge_guard_hz: float | None = None, dc_cut_hz: float = 2e3) -> list[Emission]:
     """Emissions whose smoothed PSD exceeds the noise floor by ``threshold_db``.
 
     Runs closer than ``merge_gap_hz`` are one emission (an FM station's discrete sidebands, its
     pilot and RDS lines). An emission mirrored about 0 Hz onto one at least ``image_margin_db``
     stronger is the IQ imbalance image of that one and is dropped (RTL-SDR image rejection is
     25–40 dB; a real station that much weaker on exactly the mirror frequency is not told apart).
+    ``dc_cut_hz``: the half-width cut out around 0 Hz (:func:`remove_dc_spike`).
     """
     if not isinstance(psd, Psd):
         raise DspError(f"psd: expected a Psd, got {type(psd).__name__}")
-    p = remove_dc_spike(psd)
+    p = remove_dc_spike(psd, dc_cut_hz)
     floor = Psd(psd.freqs_hz, p, psd.sample_rate, psd.n_segments).noise_floor()
     if not floor > 0:
         return []  # digital silence: no noise, nothing to detect against
