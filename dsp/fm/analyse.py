@@ -2,7 +2,7 @@
 and every aeronautical-band emission traced (ITU-R SM.1009).
 
 Two streamed passes, so a long recording is never held whole, each read less the receiver's DC
-(the LO leakage line, as the mean of its block: dsp.fm.dc_block): (1) a Welch spectrum from segments
+(the LO leakage line, as the read's mean: dsp.fm.dc_block): (1) a Welch spectrum from segments
 spread over the recording finds the emissions and gives power, SNR and occupied bandwidth;
 (2) block by block, every emission is channelised at once and each station's composite feeds the
 deviation, pilot, audio, loop and RDS stages. Samples come from ``read(start, count)`` (a
@@ -110,9 +110,8 @@ def analyse(read: Reader, n_samples: int, sample_rate: float, center_freq: float
     duration = n_samples / sample_rate
     if n_samples < options.nfft:
         raise DspError(f"capture of {n_samples} samples is shorter than one {options.nfft}-point spectrum")
-    # One DC estimate per analysis block for both passes: a notch of 1 / block_s (2 Hz).
-    read = dc_blocked(read, n_samples, _block_len(plan, options))
-    psd = _spectrum(read, n_samples, sample_rate, options)
+    # The spectrum's segments each less their own mean: the notch is its 0 Hz bin.
+    psd = _spectrum(dc_blocked(read, n_samples, options.nfft), n_samples, sample_rate, options)
     clean = Psd(psd.freqs_hz, remove_dc_spike(psd, DC_CUT_HZ), psd.sample_rate, psd.n_segments)
     floor = clean.noise_floor()
     emissions = detect_emissions(psd, dc_cut_hz=DC_CUT_HZ)
@@ -233,13 +232,6 @@ def _passbands(emissions: list[Emission], station_em, spur_em) -> list[float]:
     return out
 
 
-def _block_len(plan: ChannelPlan, opt: AnalysisOptions) -> int:
-    """Samples per streamed block: about ``block_s``, a whole number of audio samples' worth."""
-    audio_rate = AudioChain(FmDemodulator(plan.out_rate).mpx_rate, opt.deemphasis_us).audio_rate
-    unit = plan.decimation * 2 * int(round(plan.out_rate / audio_rate))
-    return max(unit, int(round(opt.block_s * plan.sample_rate / unit)) * unit)
-
-
 def _track(read: Reader, n: int, plan: ChannelPlan, station_offsets: list[float],
            spur_offsets: list[float], passbands: list[float], opt: AnalysisOptions) -> list[_Track]:
     offsets = station_offsets + spur_offsets
@@ -248,7 +240,9 @@ def _track(read: Reader, n: int, plan: ChannelPlan, station_offsets: list[float]
     if not tracks:
         return tracks
     g = plan.guard
-    block = _block_len(plan, opt)
+    unit = plan.decimation * 2 * int(round(plan.out_rate / tracks[0].audio_rate))
+    block = max(unit, int(round(opt.block_s * plan.sample_rate / unit)) * unit)
+    read = dc_blocked(read, n, block)  # a notch of 1 / block_s (2 Hz) where the stations are measured
     for s0 in range(0, n, block):
         b = min(block, n - s0)
         lo, hi = s0 - g, s0 + b + g

@@ -1,5 +1,5 @@
 """The zero-IF receiver's DC offset (RTL-SDR: LO leakage and ADC offset, a constant line at 0 Hz)
-removed from the IQ before analysis, as the mean of each block of T seconds (a boxcar DC estimate).
+removed from the IQ before analysis, as the mean of each read of T seconds (a boxcar DC estimate).
 
 Physics: the mean of a tone of amplitude A at f Hz over T seconds is at most A/(π f T), so
 subtracting it removes a constant exactly (the 0 Hz line goes entirely) and leaves a carrier at
@@ -18,23 +18,17 @@ from dsp.errors import DspError
 Reader = Callable[[int, int], np.ndarray]
 
 
-def dc_blocked(read: Reader, n_samples: int, block: int) -> Reader:
-    """``read(start, count)`` less the receiver's DC: the mean of the aligned ``block`` samples
-    that hold the read's middle (the capture's last ``block`` samples for its tail), so the notch is
-    ``sample_rate / block`` wide whatever the read's length. Each block's mean is taken once, from
-    the read itself when it holds the whole block."""
-    if n_samples < 1 or block < 1:
-        raise DspError(f"dc_blocked: n_samples {n_samples} and block {block} must be ≥ 1")
-    block = min(block, n_samples)
-    means: dict[int, np.complex64] = {}
+def dc_blocked(read: Reader, n_samples: int, min_count: int) -> Reader:
+    """``read(start, count)`` less the mean of what it read (the notch: ``sample_rate / count``
+    wide); a read shorter than ``min_count`` (a capture's tail) less the mean of the ``min_count``
+    samples of the capture around it, so no notch is wider than ``sample_rate / min_count``."""
+    if n_samples < 1 or min_count < 1:
+        raise DspError(f"dc_blocked: n_samples {n_samples} and min_count {min_count} must be ≥ 1")
+    min_count = min(min_count, n_samples)
 
     def blocked(start: int, count: int) -> np.ndarray:
         x = read(start, count)
-        k = (start + len(x) // 2) // block
-        if k not in means:
-            a = min(k * block, n_samples - block)
-            held = x[a - start:a - start + block] if start <= a and a + block <= start + len(x) else read(a, block)
-            means[k] = np.complex64(held.mean())
-        return np.subtract(x, means[k], dtype=np.complex64)
+        over = x if len(x) >= min_count else read(max(0, min(start, n_samples - min_count)), min_count)
+        return np.subtract(x, np.complex64(over.mean()), dtype=np.complex64)
 
     return blocked
