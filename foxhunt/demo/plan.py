@@ -69,16 +69,15 @@ def _clustered(freqs: list[float], sample_rate: float, guard_hz: float) -> list[
 
 
 def _off_centre(lo_hz: float, hi_hz: float, sample_rate: float) -> float:
-    """How far above its emissions to tune an air-band capture: at the tuner's centre a 25 kHz
-    emission sits on the RTL-SDR's LO leakage and goes with it (dsp.fm.carriers.remove_dc_spike cuts
-    the centre out; measured: none of the four fixed nodes found the demo city's spur there, all four
-    did 300 kHz off). The emissions stay inside the capture's usable middle.
+    """How far above its emissions to tune an air-band capture: within ±6.25 kHz of the tuner's
+    centre a narrow emission is misread (sensors.plan.BLIND_HZ; benchmarks/blind_zone.py: on 0 Hz
+    its carrier goes with the LO leakage dsp.fm.dc_block removes, and a weak one within 5 kHz merges
+    with the mirror image the 8-bit ADC makes of it about 0 Hz). The emissions stay inside the
+    capture's usable middle.
 
-    The node's own air plan has no such offset: its second pass holds every first-pass centre
-    (sensors.plan.BLIND_HZ). A demo capture is tuned on the emissions it is for, so it keeps clear
-    of the blind zone itself (benchmarks/blind_zone.py: the spur is lost within 2 kHz of the LO).
-    A demo FM capture needs none: a station exactly on the centre is read on its frequency, strong
-    or weak (the weak-station blind zone is a ring 1–150 kHz out)."""
+    The node's own air plan has no such offset: its second pass holds every first-pass centre.
+    A demo capture is tuned on the emissions it is for, so it keeps clear of the blind zone itself.
+    A demo FM capture needs none: FM has no blind zone once the leakage is removed."""
     return max(0.0, min(AIR_TUNE_OFFSET_HZ, (sample_rate * USABLE_FRACTION - (hi_hz - lo_hz)) / 2))
 
 
