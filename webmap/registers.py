@@ -8,11 +8,13 @@ dsp.verdict parses them.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, insert, select
 
 from dsp.verdict import CellRegister, FmRegister, parse_cell_register, parse_fm_register, parse_opencellid
+from dsp.verdict.registers import cell_key
 from webmap import audit
 from webmap.errors import WebmapError
 from webmap.schema import registers
@@ -99,3 +101,12 @@ class RegisterCache:
             cached = (latest.version, parse(row.format, row.content, latest.source))
             self._parsed[kind] = cached
         return cached[1]
+
+
+def cell_identity(identity: str | None) -> tuple[str, int, int, int] | None:
+    """(MCC, MNC, LAC, CI) of a GSM target's stored identity (``targets.identity`` JSON), as the
+    licence register keys its cells; None when any of them was not decoded."""
+    ident = json.loads(identity) if identity else None
+    if not ident or any(ident.get(k) is None for k in ("mcc", "mnc", "lac", "cell_id")):
+        return None
+    return cell_key(ident["mcc"], ident["mnc"], ident["lac"], ident["cell_id"])

@@ -46,7 +46,6 @@ from concurrent.futures.process import BrokenProcessPool
 import numpy as np
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 
-from dsp.verdict.registers import cell_key
 from locator.errors import LocatorError
 from locator.estimate import locate
 from locator.geodesy import LocalFrame
@@ -57,6 +56,7 @@ from webmap import audit
 from webmap.cases import latest_fix
 from webmap.grouping import absorb_partials, ghost_of
 from webmap.metrics import Metrics
+from webmap.registers import cell_identity
 from webmap.schema import fixes, nodes, observations, targets
 from webmap.store import Store, now
 
@@ -157,15 +157,6 @@ def _locate_recent(locate_fn: Callable, readings: Readings) -> dict:
     out["window"] = [float(recent.timestamp.min()), end]
     out["motion_allowance_m"] = round(allowance, 1)
     return out
-
-
-def cell_identity(identity: str | None) -> tuple[str, int, int, int] | None:
-    """(MCC, MNC, LAC, CI) of a GSM target's stored identity (``targets.identity`` JSON), as the
-    licence register keys its cells; None when any of them was not decoded."""
-    ident = json.loads(identity) if identity else None
-    if not ident or any(ident.get(k) is None for k in ("mcc", "mnc", "lac", "cell_id")):
-        return None
-    return cell_key(ident["mcc"], ident["mnc"], ident["lac"], ident["cell_id"])
 
 
 class Relocator:

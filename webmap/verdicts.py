@@ -42,7 +42,7 @@ from dsp.verdict import (FM_RULES, GSM_RULES, HeardAs, PositionFix, TargetHistor
 from dsp.verdict.culprit import am_traced
 from webmap import audit
 from webmap.history import ChannelPast, channel_past, local_zone
-from webmap.registers import RegisterCache
+from webmap.registers import RegisterCache, cell_identity
 from webmap.schema import fixes, observations, targets
 from webmap.store import Store
 
@@ -222,9 +222,7 @@ class Judge:
         identities = ()
         if target.kind == "gsm":
             same_channel = conn.execute(select(targets.c.identity).where(targets.c.channel == target.channel)).scalars()
-            ids = {(i["mcc"], int(i["mnc"]), i["lac"], i["cell_id"]) for i in map(json.loads, same_channel)
-                   if i and None not in (i.get("mcc"), i.get("mnc"), i.get("lac"), i.get("cell_id"))}
-            identities = tuple(sorted(ids))
+            identities = tuple(sorted({k for k in map(cell_identity, same_channel) if k is not None}))
         past = channel_past(conn, target, self.zone, decodes=target.kind == "fm")
         return TargetHistory(first_seen=target.first_seen_at, watched_since=past.watched_since,
                              last_seen=target.last_seen_at,

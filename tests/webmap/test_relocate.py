@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 
 from webmap import registers
 from webmap.nodes import add_node
-from webmap.relocate import cell_identity
+from webmap.registers import cell_identity
 from webmap.schema import nodes, observations, targets
 from webmap.store import now
 
