@@ -20,9 +20,8 @@ import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
-from sqlalchemy.dialects import postgresql, sqlite
 
-from webmap.grouping import channel_of
+from webmap.grouping import channel_of, dialect_insert
 from webmap.history_schema import channel_heard, channel_listened
 from webmap.wire import WireObservation
 
@@ -71,7 +70,7 @@ class ChannelLog:
     """Writes the channel-history rows of stored batches (inside ingest's transaction)."""
 
     def __init__(self, dialect: str):
-        self._insert = (postgresql if dialect == "postgresql" else sqlite).insert
+        self._insert = dialect_insert(dialect)
         self._slices: set[tuple[float, float, int]] = set()      # (centre, rate, hour) whose channels are stored
         self._listened: set[tuple[str, int]] = set()
         self._heard: set[tuple[str, int, int]] = set()

@@ -106,7 +106,8 @@ def cells_of(conn: Connection, key: str) -> list:
     return [r for r in rows if not is_partial(r.key) and r.key.startswith(prefix)]
 
 
-def _insert(dialect: str):
+def dialect_insert(dialect: str):
+    """The ``insert`` with ON CONFLICT of the store's dialect ("postgresql" or "sqlite")."""
     return (postgresql if dialect == "postgresql" else sqlite).insert
 
 
@@ -114,7 +115,7 @@ class Grouper:
     """Assigns targets to observations inside the ingest transaction; caches target ids by key."""
 
     def __init__(self, dialect: str):
-        self._insert = _insert(dialect)
+        self._insert = dialect_insert(dialect)
         self._ids: dict[str, int] = {}
 
     def forget(self) -> None:
