@@ -22,7 +22,7 @@ from dsp.fm import rds as fm_rds
 from dsp.fm.audio import AudioChain
 from dsp.fm.aviation import AM_MIN_CORRELATION, audio_correlation, frequency_relations
 from dsp.fm.bandwidth import occupied_bandwidth, xdb_bandwidth
-from dsp.fm.carriers import Emission, detect_emissions, remove_dc_spike
+from dsp.fm.carriers import Emission, detect_emissions
 from dsp.fm.checks import complex_1d
 from dsp.fm.cochannel import CoChannelMeter
 from dsp.fm.channelize import ChannelPlan, channelize, plan_for
@@ -45,9 +45,6 @@ OFF_RASTER_HZ = 2e3
 #: recovery wants about a second (dsp.fm.rds fails on 0.2–0.9 s composites as of this writing).
 MIN_RDS_SECONDS = 1.0
 PILOT_TOLERANCE_HZ = 2.0
-#: Bins cut around 0 Hz of the spectrum: none, the reads are DC-blocked (dsp.fm.dc_block) so no
-#: LO leakage line is left (benchmarks/blind_zone.py).
-DC_CUT_HZ = 0.0
 
 
 @dataclass(frozen=True)
@@ -111,10 +108,10 @@ def analyse(read: Reader, n_samples: int, sample_rate: float, center_freq: float
     if n_samples < options.nfft:
         raise DspError(f"capture of {n_samples} samples is shorter than one {options.nfft}-point spectrum")
     # The spectrum's segments each less their own mean: the notch is its 0 Hz bin.
+    # No LO leakage line is left, so no bins are cut around 0 Hz (benchmarks/blind_zone.py).
     psd = _spectrum(dc_blocked(read, n_samples, options.nfft), n_samples, sample_rate, options)
-    clean = Psd(psd.freqs_hz, remove_dc_spike(psd, DC_CUT_HZ), psd.sample_rate, psd.n_segments)
-    floor = clean.noise_floor()
-    emissions = detect_emissions(psd, dc_cut_hz=DC_CUT_HZ)
+    floor = psd.noise_floor()
+    emissions = detect_emissions(psd, dc_cut_hz=0.0)
     spans = _spans(emissions, sample_rate)
     station_em, spur_em = [], []
     for e, span in zip(emissions, spans):
@@ -122,12 +119,12 @@ def analyse(read: Reader, n_samples: int, sample_rate: float, center_freq: float
         if AIR.contains(f_abs):
             spur_em.append(e)
         elif options.fm_range_hz is None or options.fm_range_hz[0] <= f_abs <= options.fm_range_hz[1]:
-            obw = occupied_bandwidth(clean, floor, *span)
+            obw = occupied_bandwidth(psd, floor, *span)
             if obw is not None and obw >= MIN_STATION_BW_HZ and e.snr_db >= MIN_STATION_SNR_DB:
                 station_em.append((e, span, obw))
     tracks = _track(read, n_samples, plan, [e.offset_hz for e, _, _ in station_em],
                     [e.offset_hz for e in spur_em], _passbands(emissions, station_em, spur_em), options)
-    stations = tuple(_station(center_freq, e, span, obw, clean, floor, t, options)
+    stations = tuple(_station(center_freq, e, span, obw, psd, floor, t, options)
                      for (e, span, obw), t in zip(station_em, tracks[:len(station_em)]))
     audio = tuple(StationAudio(s.freq_hz, t.audio_rate, t.audio_clip())
                   for s, t in zip(stations, tracks[:len(station_em)]))
