@@ -111,8 +111,9 @@ def record(cap: Capture, hop: PlannedHop, folder: Path, datatype: str = "cu8") -
 def analyse(cap: Capture, hop: PlannedHop, record_dir: Path | None = None,
             carriers: HeardCarriers | None = None) -> HopResult:
     """Record the capture when asked, run the decoders of the hop's band and keep what the hop
-    holds: its own slice, clear of its blind zone (a carrier there is misread; another hop holds it). ``carriers``: the FM carriers heard on earlier hops, which the capture's
-    aviation-band emissions are related to (an FM hop's stations are added to it)."""
+    holds: its own slice, clear of its blind zone (a carrier there is misread; another hop holds it).
+    ``carriers``: the FM carriers heard on earlier hops, which the capture's aviation-band emissions
+    are related to (an FM hop's stations are added to it)."""
     recording = record(cap, hop, Path(record_dir)) if record_dir is not None else None
     fs, fc = cap.sample_rate, cap.center_freq
     cells: list[dict] = []
