@@ -55,3 +55,14 @@ def test_registers_load(tmp_path, capsys):
 def test_serve_refuses_a_bad_store_url(capsys):
     assert main(["serve", "--db", "mysql://nobody/x"]) == 2
     assert capsys.readouterr().err.startswith("foxhunt: error: --db")
+
+
+def test_serve_refuses_an_unknown_timezone_in_one_line(tmp_path, capsys, monkeypatch):
+    def started(*args, **kwargs):
+        raise AssertionError("the station started with an unknown time zone")
+    monkeypatch.setattr("waitress.serve", started)
+    config = tmp_path / "central.toml"
+    config.write_text('timezone = "Mars/Olympus"\n')
+    assert main(["serve", "--config", str(config), "--data", str(tmp_path / "data"), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("foxhunt: error: timezone 'Mars/Olympus'") and err.count("\n") == 1
