@@ -305,6 +305,23 @@ def test_site_mismatch_alone_is_suspicious_and_with_any_other_cue_rogue():
     assert with_pi.klass == "rogue" and {r.rule for r in with_pi.reasons} == {"fm.site_mismatch", "fm.rds_identity_mismatch"}
 
 
+def test_power_a_little_above_prediction_corroborates_but_never_decides_alone():
+    """10–20 dB over the licensee's prediction is what shadowing gives one licensed station in ten
+    somewhere: weak alone (the rule counts at its weak scale), suspicious with one other weak cue."""
+    rule = ALL_RULES["fm.power_above_prediction"]
+    base = fm_world()[0].power_dbfs              # the world's licensee sits 2 dB under its prediction
+    louder = judge(*fm_world({"power_dbfs": base + 15}), FM_RULES)
+    assert louder.klass == "licensed" and [r.rule for r in louder.reasons] == ["fm.power_above_prediction"]
+    assert louder.reasons[0].weight == round(rule.weight * rule.thresholds["weak_scale"], 1) < 25
+    assert "13 dB stronger" in louder.reasons[0].text and "weak on its own" in louder.reasons[0].text
+    assert judge(*fm_world({"power_dbfs": base + 11}), FM_RULES).reasons == ()      # 9 dB: quiet
+    no_rds = judge(*fm_world({"power_dbfs": base + 15, "rds": None}), FM_RULES)
+    assert no_rds.klass == "suspicious"
+    assert {r.rule for r in no_rds.reasons} == {"fm.power_above_prediction", "fm.rds_missing"}
+    strong = judge(*fm_world({"power_dbfs": base + 30}), FM_RULES).reasons[0]
+    assert strong.weight == rule.weight and "a nearer transmitter" in strong.text and "weak" not in strong.text
+
+
 def test_co_channel_alone_is_suspicious_not_rogue():
     """A distant licensee ducting in beats on a channel too: interference worth a look, not a pirate."""
     beat = judge(*fm_world({"residual_am": 0.2, "multipath_db": 0.4}), FM_RULES)
