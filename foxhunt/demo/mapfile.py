@@ -11,7 +11,6 @@ import folium
 import xstatic.pkg.leaflet as xleaflet
 
 from foxhunt.demo.client import StationClient
-from foxhunt.demo.summary import Row
 from sensors.scenario import Scenario
 
 COLOURS = {"rogue": "#c0392b", "suspicious": "#e67e22", "licensed": "#2e7d32", None: "#607d8b"}
@@ -35,7 +34,7 @@ def region_style(colour: str, open_: bool) -> dict:
     return {"color": colour, "weight": 1, "fillOpacity": 0.08}
 
 
-def write_map(folder: Path, client: StationClient, scenario: Scenario, rows: tuple[Row, ...]) -> Path:
+def write_map(folder: Path, client: StationClient, scenario: Scenario) -> Path:
     """``folder/map.html`` (and ``folder/leaflet/``); returns the page's path."""
     snap = client.get("/map/data.json?hours=72")
     shutil.copytree(xleaflet.BASE_DIR, folder / "leaflet", dirs_exist_ok=True)

@@ -78,7 +78,7 @@ def run(minutes: float, *, port: int = 0, out_dir: Path | None = None, serve: bo
         if out_dir is not None:
             out_dir.mkdir(parents=True, exist_ok=True)
             summary.write_json(out_dir / "summary.json", list(rows))
-            write_map(out_dir, operator, scenario, rows)
+            write_map(out_dir, operator, scenario)
             _save_notifications(operator, cases, out_dir / "cases")
         print(summary.table(list(rows)))
         map_url = f"{station.url}/map"

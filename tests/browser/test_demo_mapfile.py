@@ -45,7 +45,7 @@ def written(tmp_path_factory):
                          "region": _square(n.lat + 0.1, n.lon, 0.15), "region_bounded": False}},
                 {**target, "key": "gsm:unlocated", "fix": None}]}
     folder = tmp_path_factory.mktemp("mapfile")
-    return write_map(folder, _Client(snap), city, ())
+    return write_map(folder, _Client(snap), city)
 
 
 @pytest.fixture(scope="module")
