@@ -4,7 +4,9 @@ Tobit censoring at the receiver floor, and Student-t reweighting against gross o
 Spec: Gudmundson exponential shadowing correlation between sites (Electron. Lett. 27(23), 1991),
 whitened by the Cholesky factor of the site covariance (generalised least squares); censored
 readings enter through log Φ (Tobin, Econometrica 26, 1958); gross outliers are rejected on their
-leave-one-out GLS residual, a skipped (hard-redescending) M-estimator (Hampel et al., *Robust
+leave-one-out GLS residual, and on their residual left out together with their nearest site (two
+adjacent errors mask each other: Cook & Weisberg, *Residuals and Influence in Regression*, 1982, on
+deleting several cases at once), a skipped (hard-redescending) M-estimator (Hampel et al., *Robust
 Statistics*, 1986, §1.4), applied as a variance inflation so the correlations stay consistent.
 """
 
@@ -266,13 +268,44 @@ class Likelihood:
 
     def conditional_z(self, theta: np.ndarray, scale2: float) -> np.ndarray:
         """Each uncensored site's residual given all the others, standardised (leave-one-out under GLS)."""
+        pinv_diag = np.einsum("ij,ij->j", self.white, self.white)
+        return self._precision_residual(theta) / np.sqrt(pinv_diag * scale2)
+
+    def _precision_residual(self, theta: np.ndarray) -> np.ndarray:
+        """Σ⁻¹·r(θ) over the uncensored sites (r: power less the model's mean)."""
         x, y, p0, n = theta
         s = self.sites
         u = ~s.censored
-        r = s.power[u] - (p0 + n * log_distance(s.x[u] - x, s.y[u] - y))
-        e = self.white.T @ (self.white @ r)
-        pinv_diag = np.einsum("ij,ij->j", self.white, self.white)
-        return e / np.sqrt(pinv_diag * scale2)
+        return self.white.T @ (self.white @ (s.power[u] - (p0 + n * log_distance(s.x[u] - x, s.y[u] - y))))
+
+    def pair_conditional_z(self, theta: np.ndarray, scale2: float) -> np.ndarray:
+        """Each uncensored site's |z| left out with its pair (a site and its nearest site): the smaller
+        of the pair's two standardised residuals given all other sites, the largest over its pairs.
+
+        Two adjacent gross errors (a wrong cell read at two neighbouring places) explain each other
+        under the strong correlation of neighbouring sites and hide from the leave-one-out test; left
+        out as a pair they stand out. For the pair B = {i, j}, with e = Σ⁻¹r and P = Σ⁻¹, the residual
+        of B given the rest is P_BB⁻¹ e_B with covariance P_BB⁻¹ (the partitioned-precision identity).
+        """
+        u = ~self.sites.censored
+        if u.sum() < 2:
+            return np.zeros(int(u.sum()))
+        xs, ys = self.sites.x[u], self.sites.y[u]
+        d = np.hypot(xs[:, None] - xs, ys[:, None] - ys)
+        np.fill_diagonal(d, np.inf)
+        j = np.argmin(d, axis=1)
+        e = self._precision_residual(theta)
+        a = np.einsum("ij,ij->j", self.white, self.white)
+        b = np.einsum("ij,ij->j", self.white, self.white[:, j])
+        c = a[j]
+        det = a * c - b * b
+        # A pair stands out only when each of its sites does given the rest: one gross error beside a
+        # good site is the leave-one-out test's, and its good neighbour must not be rejected with it.
+        z = np.minimum(np.abs(c * e - b * e[j]) / np.sqrt(c * det * scale2),
+                       np.abs(a * e[j] - b * e) / np.sqrt(a * det * scale2))
+        out = z.copy()
+        np.maximum.at(out, j, z)
+        return out
 
     def jacobian(self, theta: np.ndarray) -> np.ndarray:
         """∂r/∂θ of :meth:`residuals` (analytic, for the LM refinement)."""
@@ -301,11 +334,11 @@ class Likelihood:
         return int((self.inflation >= OUTLIER_INFLATION).sum())
 
     def reweighted(self, theta: np.ndarray, scale2: float) -> "Likelihood":
-        """The same likelihood with the sites whose leave-one-out residual at θ exceeds ``outlier_z``
-        rejected (their variance inflated so they no longer pull the fit)."""
+        """The same likelihood with the sites whose leave-one-out or leave-pair-out residual at θ
+        exceeds ``outlier_z`` rejected (their variance inflated so they no longer pull the fit)."""
         if self.noise.outlier_z is None:
             return self
-        z = self.conditional_z(theta, scale2)
+        z = np.maximum(np.abs(self.conditional_z(theta, scale2)), self.pair_conditional_z(theta, scale2))
         infl = np.where(np.abs(z) > self.noise.outlier_z, OUTLIER_INFLATION, self.inflation)
         return Likelihood.build(self.sites, self.noise, self.prior, self.p0_prior, infl, self.scale2)
 

@@ -3,7 +3,7 @@ import pytest
 from scipy.optimize._numdiff import approx_derivative
 
 from locator.likelihood import Likelihood, NoiseModel, aggregate, group_index, site_covariance
-from locator.pathloss import ExponentPrior
+from locator.pathloss import ExponentPrior, log_distance
 
 
 def _lik(censored_every=0, seed=2, p0_prior=(0.0, np.inf)):
@@ -132,3 +132,51 @@ def test_cells_grow_with_distance_from_the_focus():
     near = sites.x < 500
     assert np.all(sites.count[near] == 1) and np.median(sites.count[~near]) >= 6     # 64 m cells of 10 m steps
 
+
+
+def test_two_adjacent_gross_errors_are_rejected_together():
+    # A wrong cell read at two neighbouring places along a drive: each reading is explained by the
+    # other under the 10 m correlation (leave-one-out |z| often < 3.5); left out as a pair they stand
+    # out. Over 10 drives both are rejected nearly always, and good sites stay kept.
+    from locator.likelihood import OUTLIER_INFLATION
+    from locator.simulate import Channel, Transmitter, observe
+    both = wrong = sites_total = 0
+    for seed in range(10):
+        rng = np.random.default_rng(seed)
+        tx = Transmitter(0.0, 0.0, 10.0, 3.0)
+        x = np.arange(-1500.0, 1500.0, 10.0)
+        y = np.full(x.size, 80.0)
+        sc = observe(rng, tx, x, y, channel=Channel(shadowing_db=6.0, fading_db=2.0))
+        p = sc.readings.power_dbm.copy()
+        k = int(np.searchsorted(x, 120.0))
+        p[[k, k + 1]] += 20.0
+        sites = aggregate(x, y, p, sc.readings.censored, NoiseModel())
+        lik = Likelihood.build(sites, NoiseModel(), ExponentPrior(3.1, 0.5))
+        rejected = lik.reweighted(np.array([tx.x, tx.y, tx.p0_dbm, tx.exponent]), 1.0).inflation >= OUTLIER_INFLATION
+        planted = np.isin(np.flatnonzero(~sites.censored), sites.of_reading[[k, k + 1]])
+        both += rejected[planted].all()
+        wrong += rejected[~planted].sum()
+        sites_total += (~planted).sum()
+    assert both >= 8
+    assert wrong <= 0.01 * sites_total
+
+
+def test_pair_residual_is_the_pair_conditioned_on_all_other_sites():
+    # Brute force: condition the pair's residuals on the rest through the covariance itself.
+    lik = _lik()
+    theta = np.array([100.0, -50.0, 10.0, 3.2])
+    s = lik.sites
+    cov = site_covariance(s, lik.noise)
+    r = s.power - (theta[2] + theta[3] * log_distance(s.x - theta[0], s.y - theta[1]))
+    d = np.hypot(s.x[:, None] - s.x, s.y[:, None] - s.y)
+    np.fill_diagonal(d, np.inf)
+    expected = np.zeros(s.x.size)
+    for i, j in enumerate(np.argmin(d, axis=1)):
+        pair, rest = [i, j], np.setdiff1d(np.arange(s.x.size), [i, j])
+        k = cov[np.ix_(pair, rest)] @ np.linalg.inv(cov[np.ix_(rest, rest)])
+        res = r[pair] - k @ r[rest]
+        var = np.diag(cov[np.ix_(pair, pair)] - k @ cov[np.ix_(rest, pair)])
+        z = np.min(np.abs(res) / np.sqrt(var))
+        expected[i] = max(expected[i], z)
+        expected[j] = max(expected[j], z)
+    np.testing.assert_allclose(lik.pair_conditional_z(theta, 1.0), expected, rtol=1e-8)
