@@ -43,20 +43,24 @@ from locator.region import Box  # noqa: E402
 from locator.simulate import Channel, Transmitter, drive, fixed_stations, observe  # noqa: E402
 
 
-def scenario(rng: np.random.Generator, kind: str, outliers: bool, seed: int):
+def scenario(rng: np.random.Generator, kind: str, outliers: bool, seed: int, *,
+             stations: tuple[int, int] = (8, 16), drive_m: tuple[float, float] = (3000.0, 6000.0),
+             shadowing_db: tuple[float, float] = (4.0, 8.0)):
+    """One scenario of the battery; ``stations`` (half-open), ``drive_m`` and ``shadowing_db`` are the
+    ranges drawn from (benchmarks/locate_regime.py narrows them; the defaults are this battery's)."""
     tx = Transmitter(rng.uniform(-800, 800), rng.uniform(-800, 800), rng.uniform(0.0, 15.0), rng.uniform(2.7, 3.6))
-    ch = Channel(shadowing_db=rng.uniform(4.0, 8.0), decorrelation_m=50.0, fading_db=2.0,
+    ch = Channel(shadowing_db=rng.uniform(*shadowing_db), decorrelation_m=50.0, fading_db=2.0,
                  outlier_fraction=0.1 if outliers else 0.0)
     xs, ys, nodes = [], [], []
     if kind in ("fixed", "mixed"):
-        k = int(rng.integers(8, 16))
+        k = int(rng.integers(*stations))
         fx, fy = fixed_stations(rng, k, 2500.0)
         xs.append(np.repeat(fx, 20)); ys.append(np.repeat(fy, 20))
         nodes += [f"fixed{i}" for i in range(k) for _ in range(20)]
     if kind in ("drive", "mixed"):
         a = rng.uniform(0, 2 * np.pi)
         start = (tx.x + 1500 * np.cos(a), tx.y + 1500 * np.sin(a))
-        dx, dy = drive(rng, start, rng.uniform(3000, 6000), block_m=300.0, step_m=10.0, toward=(tx.x, tx.y))
+        dx, dy = drive(rng, start, rng.uniform(*drive_m), block_m=300.0, step_m=10.0, toward=(tx.x, tx.y))
         xs.append(dx); ys.append(dy)
         nodes += ["van"] * dx.size
     x, y = np.concatenate(xs), np.concatenate(ys)
@@ -77,6 +81,12 @@ def true_bound(sc) -> float:
 
 def oracle_error(sc) -> float:
     """Position error of the ML of the true model (see the module docstring)."""
+    theta, _, _ = oracle_fit(sc)
+    return float(np.hypot(theta[0] - sc.tx.x, theta[1] - sc.tx.y))
+
+
+def oracle_fit(sc) -> tuple[np.ndarray, float, Likelihood]:
+    """The ML of the true model: its estimate θ, its Q there, and its likelihood."""
     u = ~sc.readings.censored
     x, y = sc.x[u], sc.y[u]
     ch = sc.channel
@@ -84,8 +94,8 @@ def oracle_error(sc) -> float:
                   np.arange(x.size))
     noise = NoiseModel(shadowing_db=ch.shadowing_db, decorrelation_m=ch.decorrelation_m, outlier_z=None)
     lik = Likelihood.build(sites, noise, prior_for(955.2e6), power_prior_for(955.2e6).p0_at(955.2e6))
-    theta, _ = global_fit(lik, Box(x.min() - 2000.0, x.max() + 2000.0, y.min() - 2000.0, y.max() + 2000.0))
-    return float(np.hypot(theta[0] - sc.tx.x, theta[1] - sc.tx.y))
+    theta, q_min = global_fit(lik, Box(x.min() - 2000.0, x.max() + 2000.0, y.min() - 2000.0, y.max() + 2000.0))
+    return theta, q_min, lik
 
 
 def failure_kind(sol, sc, b: float) -> str:
