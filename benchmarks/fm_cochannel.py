@@ -16,6 +16,12 @@ The thresholds are the 99.9th percentile of the residual AM over the measurable 
 varies over the frequencies swept: dsp.fm.cochannel.CLASS_BOUNDS_DB) — never chosen per case. Detection probability per D/U is the share
 of ALL co-channel draws above it (a draw whose multipath is too deep to measure counts as missed).
 
+Two near-equal carriers (dsp.fm.cochannel's ``near_equal``: the equalised envelope fades more than
+NEAR_EQUAL_FADE_SHARE of the time, in every frequency bin) are reported with the beat's maximum index,
+so they count as detected too; printed apart: the share of single-station draws it fires on (its
+false rate, with the 99.9th percentile of their fade share that the constant must not be under) and
+its share per D/U.
+
     python benchmarks/fm_cochannel.py [--quick] [--draws N] [--seed S] [--passband HZ] [--table JSON]
 
 ``--table benchmarks/fm_cochannel_table.json`` writes the distributions (per class: measurable
@@ -31,14 +37,14 @@ import time
 import numpy as np
 
 from dsp.fm import rds
-from dsp.fm.cochannel import (CHUNK, CLASS_BOUNDS_DB, MAX_CHUNKS, MAX_MULTIPATH_DB, MAX_NULL_SHARE, CoChannel,
-                              du_from_index, measure)
+from dsp.fm.cochannel import (CHUNK, CLASS_BOUNDS_DB, MAX_CHUNKS, MAX_MULTIPATH_DB, MAX_NULL_SHARE,
+                              NEAR_EQUAL_FADE_SHARE, NEAR_EQUAL_INDEX, CoChannel, du_from_index, measure)
 from dsp.fm.tx import FmStationConfig, Programme, render_fm_station
 
 FS = 480e3
 STOPBAND_GAP_HZ = 40e3
 SNRS = (22.0, 25.0, 30.0, 35.0, 40.0)
-DUS = (0.0, 3.0, 6.0, 10.0, 15.0, 20.0, 25.0, 30.0)
+DUS = (0.0, 1.5, 3.0, 6.0, 10.0, 15.0, 20.0, 25.0, 30.0)
 _MARGIN = 512
 #: Percentiles written to the table: every 1 %, and every 0.1 % in the top 1 % where the thresholds sit.
 QUANTILES = np.round(np.r_[np.arange(0.0, 99.0), np.arange(99.0, 100.05, 0.1)], 1)
@@ -106,7 +112,17 @@ def draw(rng, stations, snr_db, passband, paths, interferer=None) -> CoChannel |
 
 
 def measured(records) -> list[CoChannel]:
+    """The draws with a residual AM index: measured, or the near-equal detection's."""
     return [r for r in records if r is not None and r.am_index is not None]
+
+
+def indexed(records) -> list[CoChannel]:
+    """The draws whose index was measured from the envelope (not the near-equal detection's)."""
+    return [r for r in measured(records) if not r.near_equal]
+
+
+def near_equal_share(records) -> float:
+    return sum(r is not None and r.near_equal for r in records) / max(1, len(records))
 
 
 def channel_class(r: CoChannel) -> int:
@@ -128,7 +144,7 @@ def run(draws: int, seed: int, passband: float, out=sys.stdout) -> dict:
             single[rays, snr] = [draw(rng, [st[int(rng.integers(len(st)))]], snr, passband, multipath(rng, rays))
                                  for _ in range(k)]
     every = [r for recs in single.values() for r in recs]
-    got = measured(every)
+    got = indexed(every)
     per_class = [[r.am_index for r in got if channel_class(r) == c] for c in range(len(CLASS_NAMES))]
     thresholds = tuple(float(np.percentile(v, 99.9)) for v in per_class)
 
@@ -143,7 +159,7 @@ def run(draws: int, seed: int, passband: float, out=sys.stdout) -> dict:
     for snr in SNRS:
         cells = []
         for rays in (1, 2, 3):
-            v = np.array([r.am_index for r in measured(single[rays, snr])])
+            v = np.array([r.am_index for r in indexed(single[rays, snr])])
             cells.append(f"{len(v) / len(single[rays, snr]):5.2f} {np.median(v):.4f} {np.percentile(v, 99):.4f} "
                          f"{np.percentile(v, 99.9):.4f} {v.max():.4f}")
         w(f"{snr:7.0f} " + " ".join(f"{c:>36}" for c in cells) + "\n")
@@ -164,11 +180,11 @@ def run(draws: int, seed: int, passband: float, out=sys.stdout) -> dict:
                 i, j = rng.choice(len(st), 2, replace=False)
                 interferer = (st[j], multipath(rng, int(rng.integers(1, 4))), float(rng.uniform(0, 2e3)), du)
                 recs.append(draw(rng, [st[i]], snr, passband, multipath(rng, int(rng.integers(1, 4))), interferer))
-            v = np.array([r.am_index for r in measured(recs)] or [np.nan])
+            v = np.array([r.am_index for r in indexed(recs)] or [np.nan])
             detect[du, snr] = sum(map(detected, recs)) / len(recs)
             cells.append(f"{len(measured(recs)) / len(recs):5.2f} {np.median(v):.4f} {np.percentile(v, 10):.4f} "
                          f"{detect[du, snr]:5.2f}")
-        w(f"{du:7.0f} {10 ** (-du / 20) / np.sqrt(2):7.4f} " + " ".join(f"{c:>27}" for c in cells) + "\n")
+        w(f"{du:7g} {10 ** (-du / 20) / np.sqrt(2):7.4f} " + " ".join(f"{c:>27}" for c in cells) + "\n")
     w("\nthe same draws (every SNR) by class of channel: P(detect) (n) per class, and the share not measurable\n")
     overall = []
     for du in DUS:
@@ -179,19 +195,33 @@ def run(draws: int, seed: int, passband: float, out=sys.stdout) -> dict:
         for c, name in enumerate(CLASS_NAMES):
             in_c = [r for r in got_du if channel_class(r) == c]
             parts.append(f"{name:>9} {sum(map(detected, in_c)) / max(1, len(in_c)):4.2f} (n={len(in_c):3d})")
-        w(f"{du:7.0f}  " + "  ".join(parts) + f"  not measurable {1 - len(got_du) / len(recs):.2f}"
+        w(f"{du:7g}  " + "  ".join(parts) + f"  not measurable {1 - len(got_du) / len(recs):.2f}"
           f"  all: P(detect) {overall[-1]:.2f}\n")
     above = [du for du, p in zip(DUS, overall) if p >= 0.9]
     w(f"P(detect) >= 90 % (all draws, every SNR) at D/U {', '.join(f'{d:g}' for d in above) or 'none'} dB\n")
+    fades = np.array([r.fade_share for r in every if r is not None])
+    w(f"\ntwo near-equal carriers (fade share behind the equaliser > {NEAR_EQUAL_FADE_SHARE:g}, fades in every "
+      f"frequency bin):\n  false rate on ONE station: {near_equal_share(every):.4f} "
+      f"({sum(r is not None and r.near_equal for r in every)} of {len(every)} draws; their fade share: 99th pct "
+      f"{np.percentile(fades, 99):.4f}, 99.9th pct {np.percentile(fades, 99.9):.4f}, max {fades.max():.4f})\n")
+    w(f"  {'D/U dB':>7} {'P(near_equal)':>13} {'median fade share':>17} {'P(detect) all':>13}\n")
+    for du, p_all in zip(DUS, overall):
+        recs = [r for snr in SNRS for r in cochannel[du, snr]]
+        w(f"  {du:7g} {near_equal_share(recs):13.3f} "
+          f"{np.median([r.fade_share for r in recs if r is not None]):17.4f} {p_all:13.3f}\n")
     return {"thresholds": thresholds, "single": single, "cochannel": cochannel, "detect": detect}
 
 
 def summary(records) -> dict:
-    """A measured distribution as benchmarks/verdict_quality.py draws from it: the measurable share,
-    each class's share of those, and the index's quantiles at QUANTILES per class."""
-    got = measured(records)
+    """A measured distribution as benchmarks/verdict_quality.py draws from it: the measurable share
+    (near-equal detections included), the near-equal share and those draws' median multipath_db, each
+    class's share of the measured indices, and the index's quantiles at QUANTILES per class."""
+    got = indexed(records)
     classes = [np.array([r.am_index for r in got if channel_class(r) == c]) for c in range(len(CLASS_NAMES))]
-    return {"n": len(records), "measurable": len(got) / max(1, len(records)),
+    near = [r.multipath_db for r in records if r is not None and r.near_equal]
+    return {"n": len(records), "measurable": len(measured(records)) / max(1, len(records)),
+            "near_equal": near_equal_share(records),
+            "near_equal_multipath_db": round(float(np.median(near)), 2) if near else None,
             "class_share": [len(v) / max(1, len(got)) for v in classes],
             "class_q": [[round(float(x), 5) for x in np.percentile(v, QUANTILES)] if len(v) else [] for v in classes]}
 
@@ -200,6 +230,7 @@ def write_table(path: str, result: dict, argv: list[str]) -> None:
     import json
     table = {"made_by": "python benchmarks/fm_cochannel.py " + " ".join(argv),
              "class_bounds_db": list(CLASS_BOUNDS_DB), "max_multipath_db": MAX_MULTIPATH_DB,
+             "near_equal_fade_share": NEAR_EQUAL_FADE_SHARE, "near_equal_index": NEAR_EQUAL_INDEX,
              "percentiles": [float(q) for q in QUANTILES],
              "thresholds": [round(t, 4) for t in result["thresholds"]],
              "single": summary([r for recs in result["single"].values() for r in recs]),

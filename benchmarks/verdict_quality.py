@@ -380,17 +380,21 @@ class Simulator:
 
     def residual_am(self, snr_db: float, du_db: float | None = None) -> dict:
         """The residual AM and multipath class dsp.fm.cochannel would report: drawn from the measured
-        distribution of one station (``du_db`` None) or of two D/U dB apart: the class of channel (how
-        far multipath makes the envelope vary) by its measured share, multipath_db uniform within the
-        class, the index's quantile interpolated on log index between the D/U rows (the class share
-        and the measurable share from the nearer row, which alone gives the index where the other
-        holds no draw of that class; beyond the last row the beat falls as the
+        distribution of one station (``du_db`` None) or of two D/U dB apart. First its near-equal report
+        (the beat's maximum index, multipath_db the median of those draws) by its measured share — one
+        station's false rate, or between the D/U rows the share interpolated linearly —; otherwise the
+        class of channel (how far multipath makes the envelope vary) by its measured share, multipath_db
+        uniform within the class, the index's quantile interpolated on log index between the D/U rows
+        (the class share and the measurable share from the nearer row, which alone gives the index
+        where the other holds no draw of that class; beyond the last row the beat falls as the
         amplitude ratio). Not measured under 20 dB SNR, nor where multipath was too deep."""
-        rng = self.cochannel_rng
         if snr_db < 20.0:
             return {"residual_am": None, "multipath_db": None}
+        # One draw of the stream per call, whatever comes out: a changed outcome leaves the others as they were.
+        rng = np.random.default_rng(int(self.cochannel_rng.integers(2 ** 63)))
         if du_db is None:
             dist, scale = COCHANNEL["single"], 1.0
+            near_equal = dist["near_equal"]
         else:
             rows = sorted(float(k) for k in COCHANNEL["cochannel"])
             du = min(max(du_db, rows[0]), rows[-1])
@@ -399,7 +403,16 @@ class Simulator:
             w = 0.0 if hi == lo else (du - lo) / (hi - lo)
             dist = COCHANNEL["cochannel"][f"{lo:g}"] if w < 0.5 else COCHANNEL["cochannel"][f"{hi:g}"]
             scale = 10 ** (-(du_db - rows[-1]) / 20) if du_db > rows[-1] else 1.0
-        if rng.random() >= dist["measurable"]:
+            near_equal = (1 - w) * COCHANNEL["cochannel"][f"{lo:g}"]["near_equal"] + \
+                w * COCHANNEL["cochannel"][f"{hi:g}"]["near_equal"]
+        # Near-equal under its share, then measured (an index) by the nearer row's share of the draws
+        # its near-equal report left, else not measured.
+        outcome = rng.random()
+        if outcome < near_equal:
+            depth = dist["near_equal_multipath_db"] or COCHANNEL["max_multipath_db"]
+            return {"residual_am": COCHANNEL["near_equal_index"], "multipath_db": depth}
+        indexed = (dist["measurable"] - dist["near_equal"]) / max(1e-9, 1 - dist["near_equal"])
+        if outcome >= near_equal + (1 - near_equal) * indexed:
             return {"residual_am": None, "multipath_db": None}
         c = int(rng.choice(len(dist["class_share"]), p=np.array(dist["class_share"]) / sum(dist["class_share"])))
         u, levels = rng.uniform(0, 100), COCHANNEL["percentiles"]

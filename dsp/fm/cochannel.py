@@ -18,6 +18,14 @@ AM. Where multipath is too deep — the conditional mean spans more than MAX_MUL
 fades one frequency bin most of the time — the received frequency itself is corrupted and one
 carrier can leave as large a residual as two: not measured (None), never a detection.
 
+Two carriers of about equal strength (within ~2.5 dB) are the one case told apart there. Their sum
+|1 + r·e^{jθ}| fades to a twentieth of its mean power whenever θ passes near π (≈ 10 % of the time
+at r = 1, never beyond 2.7 dB on a flat channel), θ driven by the two programmes: no linear filter
+undoes that, while the equaliser mostly removes one carrier's multipath fades. So a fade share behind
+the equaliser over NEAR_EQUAL_FADE_SHARE (a fixed bound, one station's false rate measured by
+benchmarks/fm_cochannel.py), with fades in every well-populated frequency bin, reports ``near_equal``
+and an AM index of NEAR_EQUAL_INDEX, the beat's maximum (D/U 0 dB).
+
 Only a few short chunks of each block are kept (a bounded total), so the cost per station does not
 grow with the recording.
 """
@@ -59,6 +67,15 @@ MAX_NULL_SHARE = 0.5
 MAX_MULTIPATH_DB = 6.0
 DEPTH_PERCENTILES = (5.0, 95.0)
 MIN_BIN_SAMPLES = 50
+#: Two near-equal carriers: behind the equaliser the envelope's power is under FADE_LEVEL of its mean
+#: more than this share of the time, with fades in every frequency bin of MIN_BIN_SAMPLES. A fixed
+#: bound just above the 99.9th percentile of one station's fade share through 1-3-ray rooftop
+#: multipath at 22-40 dB SNR (0.0441 over benchmarks/fm_cochannel.py's 11000 draws, seed 1; 0.0404
+#: over 7150 more, seeds 2-3, where 4 exceed it): two carriers 0 dB apart fade a median 6.8 % of the
+#: time, 3 dB apart 1.7 %.
+NEAR_EQUAL_FADE_SHARE = 0.045
+#: The AM index reported for two near-equal carriers: the beat's maximum 1/(2√2), at r = 1.
+NEAR_EQUAL_INDEX = float(1 / (2 * np.sqrt(2)))
 #: Classes of channel by multipath_db: up to each bound, one station leaves less residual AM, so a
 #: second carrier is told apart at a lower one (the rule's thresholds come per class from
 #: benchmarks/fm_cochannel.py). A strong beat raises multipath_db itself (1–2 dB at 10 dB D/U).
@@ -76,13 +93,16 @@ FIT_STEP = 4
 class CoChannel:
     """The residual AM of one channel. ``am_index``: the envelope's standard deviation over its mean
     that neither the equaliser nor the instantaneous frequency explains, noise removed (clipped at
-    0); a second FM carrier r = A2/A1 under the wanted one gives ≈ r/√2."""
+    0); a second FM carrier r = A2/A1 under the wanted one gives ≈ r/√2. Where ``near_equal``, it
+    is NEAR_EQUAL_INDEX whatever was measured (two carriers within ~2.5 dB)."""
 
     am_index: float | None  # None: multipath too deep to tell (see multipath_db)
     multipath_db: float  # range of the envelope's conditional mean over the frequencies swept
     null_share: float  # the largest share of fades (power under FADE_LEVEL of its mean) in one frequency bin
     noise_ratio: float  # channel noise over total channel power (what was removed)
     n_samples: int
+    fade_share: float  # behind the equaliser: share of time the envelope's power is under FADE_LEVEL of its mean
+    near_equal: bool  # two carriers of about equal strength (am_index is then NEAR_EQUAL_INDEX)
 
 
 def du_from_index(am_index: float) -> float:
@@ -177,19 +197,23 @@ def measure(chunks: np.ndarray, fs: float, noise_density: float, passband_hz: fl
     fit = np.lib.stride_tricks.sliding_window_view(z, EQUALISER_TAPS, axis=1)[:, ::FIT_STEP, ::-1]
     taps = _lscma(fit.reshape(-1, EQUALISER_TAPS))
     y = signal.fftconvolve(z, taps[None, :], mode="valid", axes=1)
-    raw, depth, nulls = _unexplained(z, fs, noise / norm)
-    equalised, _, _ = _unexplained(y, fs, noise_density * channel_noise_gain(taps, fs, passband_hz, stopband_hz) / norm)
+    raw, depth, nulls, _, _ = _unexplained(z, fs, noise / norm)
+    equalised, _, _, fades, floor = _unexplained(
+        y, fs, noise_density * channel_noise_gain(taps, fs, passband_hz, stopband_hz) / norm)
     if raw is None or equalised is None:
         return None
-    index = None if nulls > MAX_NULL_SHARE or depth > MAX_MULTIPATH_DB else min(raw, equalised)
+    near_equal = fades > NEAR_EQUAL_FADE_SHARE and floor > 0
+    index = NEAR_EQUAL_INDEX if near_equal else \
+        None if nulls > MAX_NULL_SHARE or depth > MAX_MULTIPATH_DB else min(raw, equalised)
     return CoChannel(am_index=index, multipath_db=depth, null_share=nulls, noise_ratio=1.0 - signal_power / norm,
-                     n_samples=z.shape[0] * (z.shape[1] - _MPX_TAPS + 1))
+                     n_samples=z.shape[0] * (z.shape[1] - _MPX_TAPS + 1), fade_share=fades, near_equal=near_equal)
 
 
-def _unexplained(y: np.ndarray, fs: float, noise: float) -> tuple[float | None, float, float]:
+def _unexplained(y: np.ndarray, fs: float, noise: float) -> tuple[float | None, float, float, float, float]:
     """The AM index of ``y`` (chunks) left over by its conditional mean in instantaneous-frequency
-    bins, less the share of white noise of power ``noise``; the conditional mean's range (dB); and
-    the largest share of fades (power under FADE_LEVEL of its mean) in one bin."""
+    bins, less the share of white noise of power ``noise``; the conditional mean's range (dB); the
+    largest and the smallest share of fades (power under FADE_LEVEL of its mean) in one bin; and the
+    share of fades over all."""
     f = signal.fftconvolve(np.stack([discriminate(c, fs) for c in y]), _mpx_lowpass(float(fs))[None, :], mode="valid",
                            axes=1)
     half = _MPX_TAPS // 2
@@ -207,14 +231,16 @@ def _unexplained(y: np.ndarray, fs: float, noise: float) -> tuple[float | None, 
     g = s1[well] / n[well]
     depth = float(10 * np.log10(g.max() / max(g.min(), 1e-12))) if len(g) else 0.0
     counted = n >= MIN_BIN_SAMPLES
-    fades = np.bincount(b, p < FADE_LEVEL * p.mean(), minlength=len(n))
-    nulls = float((fades[counted] / n[counted]).max()) if counted.any() else 1.0
+    faded = p < FADE_LEVEL * p.mean()
+    per_bin = np.bincount(b, faded, minlength=len(n))[counted] / n[counted]
+    nulls, floor = (float(per_bin.max()), float(per_bin.min())) if counted.any() else (1.0, 0.0)
+    fades = float(faded.mean())
     s = float(p.mean()) - noise
     if dof <= 0 or not s > 0:
-        return None, depth, nulls
+        return None, depth, nulls, fades, floor
     var = float((s2[occupied] - s1[occupied] ** 2 / n[occupied]).sum() / dof)
     v = (var - noise * (2 * s + noise)) / s ** 2
-    return float(np.sqrt(max(v, 0.0)) / 2), depth, nulls
+    return float(np.sqrt(max(v, 0.0)) / 2), depth, nulls, fades, floor
 
 
 def _lscma(x: np.ndarray) -> np.ndarray:

@@ -2,7 +2,9 @@
 (echo delays 0.5–5 µs, amplitudes 0.3–0.7), at 22–40 dB SNR — stays under the fm.co_channel rule's
 thresholds (the 99.9th percentiles measured by benchmarks/fm_cochannel.py, not chosen here); a
 second station on the channel (another programme, 0–2 kHz off) lifts it clearly, monotone in D/U,
-and above the threshold on a flat channel; the analyser reports it per station."""
+and above the threshold on a flat channel; two carriers of equal strength — too deep a beat to measure
+an index — are reported near-equal, while one carrier through deep multipath never is; the analyser
+reports it per station."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ import pytest
 from dsp.errors import DspError
 from dsp.fm import rds
 from dsp.fm.analyse import AnalysisOptions, analyse_array
-from dsp.fm.cochannel import CHUNK, MIN_SNR_DB, du_from_index, residual_am
+from dsp.fm.cochannel import (CHUNK, MIN_SNR_DB, NEAR_EQUAL_FADE_SHARE, NEAR_EQUAL_INDEX, du_from_index,
+                              residual_am)
 from dsp.fm.tx import FmStationConfig, Programme, render_fm_station
 from dsp.verdict import ALL_RULES
 from fm_synth import capture
@@ -74,7 +77,7 @@ MULTIPATH = {
 def test_one_station_through_multipath_and_noise_stays_under_the_threshold(rendered, name, snr_db):
     z, n0 = _channel(rendered[0], MULTIPATH[name], snr_db, seed=int(snr_db))
     r = residual_am(z, FS, n0, PASS, STOP)
-    assert r is not None
+    assert r is not None and not r.near_equal, r
     if r.am_index is None:  # multipath too deep to tell: not measured, never a detection
         assert name != "clean"
         return
@@ -107,6 +110,44 @@ def test_a_second_station_lifts_it_clearly_monotone_in_du(rendered, paths):
     assert got == sorted(got, reverse=True)
 
 
+def _pirate_700hz_off(rendered):
+    return rendered[1] * np.exp(2j * np.pi * 700.0 * np.arange(len(rendered[1])) / FS)
+
+
+@pytest.mark.parametrize("paths", [[], [(0.4, 1.5e-6, 2.0)]], ids=["clean", "2-ray"])
+def test_two_carriers_of_equal_strength_are_reported_near_equal(rendered, paths):
+    """The beat fades the sum ~6 % of the time at every frequency, beyond what the equaliser undoes:
+    near_equal, with the beat's maximum index (D/U 0 dB), where the index itself would be too deep
+    to tell."""
+    z, n0 = _channel(rendered[0], paths, 35.0, seed=7, interferer=_pirate_700hz_off(rendered))
+    r = residual_am(z, FS, n0, PASS, STOP)
+    assert r is not None and r.near_equal, r
+    assert r.fade_share > NEAR_EQUAL_FADE_SHARE and r.am_index == NEAR_EQUAL_INDEX
+    assert du_from_index(r.am_index) == 0.0 and r.am_index > TH["multipath_index"]
+
+
+@pytest.mark.parametrize("snr_db", [25.0, 40.0])
+@pytest.mark.parametrize("paths", [[(0.8, 4.0e-6, 2.0)], [(0.9, 2.0e-6, 1.0)],
+                                   [(0.7, 0.6e-6, 5.0), (0.6, 3.0e-6, 1.5)]],
+                         ids=["2-ray 0.8/4us", "2-ray 0.9/2us", "3-ray 0.7/0.6us 0.6/3us"])
+def test_one_carrier_through_deep_multipath_is_never_near_equal(rendered, paths, snr_db):
+    """Deep echoes fade one carrier near the channel's nulls, but a linear channel's fades the
+    equaliser undoes: no near-equal report; too deep to tell stays None, never a detection."""
+    z, n0 = _channel(rendered[0], paths, snr_db, seed=int(snr_db))
+    r = residual_am(z, FS, n0, PASS, STOP)
+    assert r is not None and not r.near_equal and r.fade_share < NEAR_EQUAL_FADE_SHARE / 4, r
+    assert r.am_index is None or r.am_index < _limit(r), r
+
+
+def test_three_db_apart_is_measured_not_near_equal(rendered):
+    """Beyond ~2.5 dB the sum no longer fades to a twentieth of its power: the index is measured."""
+    z, n0 = _channel(rendered[0], [], 35.0, seed=9, interferer=_pirate_700hz_off(rendered) * 10 ** (-3.0 / 20))
+    r = residual_am(z, FS, n0, PASS, STOP)
+    assert r is not None and not r.near_equal and r.am_index is not None, r
+    ratio = 10 ** (-3.0 / 20)  # the beat's index r/(√2·(1 + r²)), not yet its small-r limit r/√2
+    assert r.am_index == pytest.approx(ratio / (np.sqrt(2) * (1 + ratio ** 2)), rel=0.2) and r.am_index > _limit(r)
+
+
 def test_du_from_index_inverts_the_beat():
     for du in (0.5, 6.0, 20.0, 35.0):
         r = 10 ** (-du / 20)
@@ -132,15 +173,17 @@ def test_the_analyser_reports_it_per_station():
     fs, n = 2.4e6, 1_200_000
     pirate = replace(PIRATE, freq_offset_hz=0.0)
     clean = capture([(WANTED, -300e3, -20.0), (WANTED, 300e3, -20.0)], fs, n, noise_dbfs_per_200k=-58.0, seed=2)
-    # The same two stations, the one at +300 kHz with a second one 12 dB under, 1.2 kHz off.
+    # The same two stations, the one at +300 kHz with a second one 12 dB under, then as strong, 1.2 kHz off.
     shared = clean + capture([(pirate, 301.2e3, -32.0)], fs, n, noise_dbfs_per_200k=-200.0, seed=3)
+    equal = clean + capture([(pirate, 301.2e3, -20.0)], fs, n, noise_dbfs_per_200k=-200.0, seed=3)
     opt = AnalysisOptions(decode_rds=False)
-    for x, expect_shared in ((clean, False), (shared, True)):
+    for x, expect_shared in ((clean, False), (shared, True), (equal, True)):
         stations = analyse_array(x, fs, 98.0e6, opt).stations
         assert len(stations) == 2
         lone, other = sorted(stations, key=lambda s: s.freq_hz)
         assert lone.residual_am is not None and lone.residual_am < TH["flat_index"]
         assert other.residual_am is not None and (other.residual_am > TH["flat_index"]) == expect_shared
+        assert (other.residual_am == pytest.approx(NEAR_EQUAL_INDEX)) == (x is equal), other.residual_am
         assert other.to_json()["residual_am"] == pytest.approx(other.residual_am, abs=1e-4)
         assert "multipath_db" in other.to_json()
 
