@@ -4,7 +4,8 @@ a nearer, different transmitter on the channel. Calibrated on the licensed stati
 Graded: beyond ``max_excess_db`` (≈ 3 σ of location variability) it is strong evidence on its own;
 beyond ``weak_excess_db`` (≈ 1.5 σ: one licensed station in ten or so is that loud somewhere) it
 counts at ``weak_scale`` of the weight — never suspicious alone, but it corroborates another weak cue
-(a pirate a few dB over the licensee that also sends the wrong PI or no RDS)."""
+(a pirate a few dB over the licensee that also sends the wrong PI or no RDS) — here or beyond the
+licensee's service area, where fm.unlicensed_carrier takes only the strong excess."""
 
 from dsp.verdict.baseline import REACH_FACTOR, fm_level_excess, licence_for
 from dsp.verdict.geo import distance_m
@@ -17,14 +18,14 @@ def _check(station, ctx, th):
     lic = licence_for(station, ctx)
     if lic is None:
         return Abstain("no licence on this channel to predict from")
-    if distance_m(*ctx.node, lic.lat, lic.lon) > lic.service_radius_m * REACH_FACTOR:
-        return None  # not this place's licensee: fm.unlicensed_carrier weighs the level then, once
     excess = fm_level_excess(station, lic, ctx, th["exponent"], th["min_peers"])
     if excess is None:
         return Abstain("too few licensed stations seen to calibrate the node's level")
     if excess[0] <= th["weak_excess_db"]:
         return None
     strong = excess[0] > th["max_excess_db"]
+    if strong and distance_m(*ctx.node, lic.lat, lic.lon) > lic.service_radius_m * REACH_FACTOR:
+        return None  # not this place's licensee: fm.unlicensed_carrier weighs that level, once
     meaning = ("a nearer transmitter" if strong else
                f"more than location variability usually gives (≤ {th['max_excess_db']:g} dB): "
                "perhaps a nearer transmitter, weak on its own")

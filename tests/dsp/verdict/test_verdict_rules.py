@@ -200,6 +200,21 @@ def test_distant_licensee_heard_beyond_its_area_is_told_apart_by_level():
     assert isinstance(unsure, Fired) and unsure.scale == rule.thresholds["same_pi_scale"]
 
 
+def test_a_little_above_a_distant_licensee_counts_weak_the_strong_excess_once():
+    """Beyond the licensee's service area the 10–20 dB excess still corroborates (weak); above 20 dB
+    fm.unlicensed_carrier weighs it, and fm.power_above_prediction stays out (no double count)."""
+    far = {"freq_hz": 105.7e6, "channel_hz": 105.7e6, "rds": rds("BEEF", "BEST MED")}
+    level = received_dbfs(70.0, (35.0, 117.0), 105.7e6)
+    rule = ALL_RULES["fm.power_above_prediction"]
+    weak = rule.evaluate(*fm_world({**far, "power_dbfs": level + 15}))
+    assert isinstance(weak, Fired) and weak.scale == rule.thresholds["weak_scale"]
+    verdict = judge(*fm_world({**far, "power_dbfs": level + 15}), FM_RULES)
+    assert verdict.klass == "suspicious"
+    assert {r.rule for r in verdict.reasons} == {"fm.power_above_prediction", "fm.rds_identity_mismatch"}
+    assert rule.evaluate(*fm_world({**far, "power_dbfs": level + 30})) is None
+    assert rule.evaluate(*fm_world({**far, "power_dbfs": level + 5})) is None
+
+
 def test_scrolling_ps_that_includes_the_licensed_name_is_not_a_mismatch():
     target, ctx = fm_world({"rds": rds("13A1", "NEWS    ", ps_seen=(("NEWS    ", 30), ("CNR 1   ", 20)))})
     assert ALL_RULES["fm.rds_identity_mismatch"].evaluate(target, ctx) is None
