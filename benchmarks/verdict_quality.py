@@ -36,13 +36,14 @@ Co-channel capture (pirate on the local licensee's channel): the node demodulate
 carrier — its RDS, pilot and deviation — but the SUM of two FM carriers is not constant-envelope:
 it beats, and dsp.fm.cochannel measures that residual AM (fm.co_channel). The feature is drawn
 from the distributions benchmarks/fm_cochannel.py measured on rendered stations (its table,
-benchmarks/fm_cochannel_table.json, 11 000 single-station and 3 000 two-station draws): every FM
+benchmarks/fm_cochannel_table.json, 11 000 single-station and 4 500 two-station draws): every FM
 station through random 1–3-ray rooftop multipath (echoes 0.3–0.7 at 0.5–5 µs) at 22–40 dB SNR —
-the share not measurable (multipath too deep), the share of each class of channel (how far its
+the share reported near-equal (two carriers of about equal strength: the beat's maximum index), the share
+not measurable (multipath too deep), the share of each class of channel (how far its
 envelope's mean varies with frequency: ≤ 1 dB, ≤ 2.5 dB, more), and the index's quantiles per
 class; a licensed station, a pirate on a free or far-licensed channel draw from the one-station
-distribution; a pirate and the local licensee D/U dB apart from the two-station rows (0, 3, 6, 10,
-15, 20, 25, 30 dB; between rows the index's quantile interpolated on a log scale; beyond 30 dB the
+distribution; a pirate and the local licensee D/U dB apart from the two-station rows (0, 1.5, 3, 6,
+10, 15, 20, 25, 30 dB; the near-equal share interpolated linearly between rows, the index's quantile interpolated on a log scale; beyond 30 dB the
 beat falls as the amplitude ratio); none under 20 dB SNR. A pirate
 ``CAPTURE_DB`` (6 dB) or more under the licensee: the node demodulates the licensee, with the
 pirate's beat on its envelope; that station is counted on its own line, "licensee+unheard pirate",
