@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from webmap.errors import WebmapError
@@ -12,7 +12,8 @@ from webmap.errors import WebmapError
 
 @dataclass(frozen=True)
 class Settings:
-    data_dir: str = os.environ.get("FOXHUNT_DATA", "foxhunt-data")
+    # The environment is read when settings are made, not when this module is imported.
+    data_dir: str = field(default_factory=lambda: os.environ.get("FOXHUNT_DATA", "foxhunt-data"))
     db: str | None = None                      # SQLAlchemy URL; default: SQLite in data_dir
     secret_key: str | None = None              # default: data_dir/secret_key, made on first start
     host: str = "127.0.0.1"
@@ -33,7 +34,8 @@ class Settings:
     metrics_public: bool = True                # GET /metrics without login (scrapers on the LAN)
     session_cookie_secure: bool = False        # True behind HTTPS
     session_hours: float = 12.0
-    timezone: str = os.environ.get("FOXHUNT_TIMEZONE", "UTC")   # IANA zone of the verdicts' hours of day
+    # IANA zone of the verdicts' hours of day
+    timezone: str = field(default_factory=lambda: os.environ.get("FOXHUNT_TIMEZONE", "UTC"))
 
     @property
     def db_url(self) -> str:

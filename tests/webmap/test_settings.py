@@ -36,6 +36,18 @@ def _utc(t: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
+def test_environment_is_read_when_settings_are_made(monkeypatch, tmp_path):
+    """FOXHUNT_DATA / FOXHUNT_TIMEZONE set after the module was imported (a service wrapper, a test)
+    still count; a TOML key still beats them."""
+    monkeypatch.setenv("FOXHUNT_DATA", str(tmp_path / "elsewhere"))
+    monkeypatch.setenv("FOXHUNT_TIMEZONE", "Asia/Shanghai")
+    s = load_settings()
+    assert s.data_dir == str(tmp_path / "elsewhere") and s.timezone == "Asia/Shanghai"
+    toml = tmp_path / "station.toml"
+    toml.write_text('timezone = "Europe/Berlin"\n')
+    assert load_settings(toml).timezone == "Europe/Berlin"
+
+
 def test_retention_deletes_only_old_power_readings(client, station, auth):
     batch = doc_example()
     power = batch["observations"][1]
