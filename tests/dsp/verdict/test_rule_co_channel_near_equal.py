@@ -42,8 +42,9 @@ def test_quiet_on_the_single_carrier_twin():
     deep = fm_world({"residual_am": None, "multipath_db": DEEP_DB})
     assert isinstance(RULE.evaluate(*deep), Abstain)
     assert all(r.rule != "fm.co_channel" for r in judge(*deep, FM_RULES).reasons)
-    measured = fm_world({"residual_am": 0.2, "multipath_db": 4.0})
-    assert RULE.evaluate(*measured) is None
+    limit = RULE.thresholds["multipath_index"]
+    assert RULE.evaluate(*fm_world({"residual_am": 0.95 * limit, "multipath_db": 4.0})) is None
+    assert isinstance(RULE.evaluate(*fm_world({"residual_am": 1.05 * limit, "multipath_db": 4.0})), Fired)
 
 
 def test_near_equal_alone_is_suspicious_not_rogue():
