@@ -221,7 +221,8 @@ def measure(chunks: np.ndarray, fs: float, noise_density: float, passband_hz: fl
 
 def _unexplained(y: np.ndarray, fs: float, noise: float) -> tuple[float | None, float, float, float, float]:
     """The AM index of ``y`` (chunks) left over by its conditional mean in instantaneous-frequency
-    bins, less the share of white noise of power ``noise``; the conditional mean's range (dB); the
+    bins, less the share of white noise of power ``noise``, in the chunk LOW_CHUNK of the way up
+    (see there); the conditional mean's range (dB); the
     largest and the smallest share of fades (power under FADE_LEVEL of its mean) in one bin; and the
     share of fades over all."""
     f = signal.fftconvolve(np.stack([discriminate(c, fs) for c in y]), _mpx_lowpass(float(fs))[None, :], mode="valid",
