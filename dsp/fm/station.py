@@ -39,7 +39,8 @@ class FmStation:
     loop_confidence: float | None
     flags: tuple[str, ...] = ()
     #: Envelope variation neither multipath nor noise explains (dsp.fm.cochannel): ≈ r/√2 for a second
-    #: FM carrier r = A2/A1 on the channel. None: not measurable (SNR under 20 dB, multipath too deep).
+    #: FM carrier r = A2/A1 on the channel; 1/(2√2) ≈ 0.3536 when two carriers of about equal strength
+    #: garble (reported near-equal). None: not measurable (SNR under 20 dB, multipath too deep).
     residual_am: float | None = None
     #: How much the envelope's mean varies over the frequencies swept (dB): the channel's multipath.
     multipath_db: float | None = None
