@@ -18,6 +18,11 @@ from dsp.verdict.registers import FmLicence, LicensedCell
 REACH_FACTOR = 1.5
 
 
+def covers(lic: FmLicence, node: tuple[float, float]) -> bool:
+    """The licence's service area, widened by REACH_FACTOR, holds ``node``: it is this place's licensee."""
+    return distance_m(*node, lic.lat, lic.lon) <= lic.service_radius_m * REACH_FACTOR
+
+
 def register_entry(cell, ctx: VerdictContext) -> LicensedCell | None:
     """The register row this cell matches in identity and, where the register knows them, ARFCN and BSIC."""
     ident = identity_of(cell)
@@ -80,7 +85,7 @@ def station_is_licensed(station, ctx: VerdictContext) -> bool:
     lic = licence_for(station, ctx)
     if lic is None:
         return False
-    if ctx.node is not None and distance_m(*ctx.node, lic.lat, lic.lon) > lic.service_radius_m * REACH_FACTOR:
+    if ctx.node is not None and not covers(lic, ctx.node):
         return False
     pi = rds_pi(station)
     return lic.pi is None or pi is None or pi == lic.pi

@@ -25,9 +25,8 @@ transmitter that node heard (a node elsewhere may hear another transmitter on th
 from __future__ import annotations
 
 from dsp.fm.aviation import AM_MIN_CORRELATION
-from dsp.verdict.baseline import REACH_FACTOR
+from dsp.verdict.baseline import covers
 from dsp.verdict.fields import field_of
-from dsp.verdict.geo import distance_m
 from dsp.verdict.context import VerdictContext
 from dsp.verdict.registers import FmRegister
 from dsp.verdict.rules.fm_unlicensed_carrier import RULE as unlicensed_carrier
@@ -40,7 +39,7 @@ def licensed_here(freq_hz: float, register: FmRegister, node: tuple[float, float
     on_channel = register.on_channel(freq_hz, tolerance_hz)
     if node is None:
         return bool(on_channel)
-    return any(distance_m(*node, lic.lat, lic.lon) <= lic.service_radius_m * REACH_FACTOR for lic in on_channel)
+    return any(covers(lic, node) for lic in on_channel)
 
 
 def am_traced(spur) -> bool:

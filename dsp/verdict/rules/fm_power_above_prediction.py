@@ -7,7 +7,7 @@ counts at ``weak_scale`` of the weight — never suspicious alone, but it corrob
 (a pirate a few dB over the licensee that also sends the wrong PI or no RDS) — here or beyond the
 licensee's service area, where fm.unlicensed_carrier takes only the strong excess."""
 
-from dsp.verdict.baseline import REACH_FACTOR, fm_level_excess, licence_for
+from dsp.verdict.baseline import covers, fm_level_excess, licence_for
 from dsp.verdict.geo import distance_m
 from dsp.verdict.rules.base import Abstain, Fired, Rule
 
@@ -24,7 +24,7 @@ def _check(station, ctx, th):
     if excess[0] <= th["weak_excess_db"]:
         return None
     strong = excess[0] > th["max_excess_db"]
-    if strong and distance_m(*ctx.node, lic.lat, lic.lon) > lic.service_radius_m * REACH_FACTOR:
+    if strong and not covers(lic, ctx.node):
         return None  # not this place's licensee: fm.unlicensed_carrier weighs that level, once
     meaning = ("a nearer transmitter" if strong else
                f"more than location variability usually gives (≤ {th['max_excess_db']:g} dB): "

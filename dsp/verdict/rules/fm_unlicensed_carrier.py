@@ -4,7 +4,7 @@ stations seen, would match that licensee's ERP and distance). A carrier sending 
 licensee's PI counts for less (ducting carries far stations), unless it is louder than free-space
 propagation from that licensee's site allows (ITU-R P.525; ducting approaches free space, never beats it)."""
 
-from dsp.verdict.baseline import REACH_FACTOR, fm_level_excess
+from dsp.verdict.baseline import covers, fm_level_excess
 from dsp.verdict.fields import field_of, rds_pi
 from dsp.verdict.geo import distance_m, path_loss_db
 from dsp.verdict.rules.base import Abstain, Fired, Rule
@@ -22,7 +22,7 @@ def _check(station, ctx, th):
         if on_channel:
             return Abstain("licensed somewhere on this channel; the node position is needed to say whether here")
         return Fired({"where": f"anywhere in {reg.source}", "elsewhere": ""})
-    if any(distance_m(*ctx.node, lic.lat, lic.lon) <= lic.service_radius_m * REACH_FACTOR for lic in on_channel):
+    if any(covers(lic, ctx.node) for lic in on_channel):
         return None
     if not on_channel:
         return Fired({"where": "for this place", "elsewhere": ""})
