@@ -268,15 +268,16 @@ class Likelihood:
 
     def conditional_z(self, theta: np.ndarray, scale2: float) -> np.ndarray:
         """Each uncensored site's residual given all the others, standardised (leave-one-out under GLS)."""
-        pinv_diag = np.einsum("ij,ij->j", self.white, self.white)
-        return self._precision_residual(theta) / np.sqrt(pinv_diag * scale2)
+        e, a = self._precision_residual(theta)
+        return e / np.sqrt(a * scale2)
 
-    def _precision_residual(self, theta: np.ndarray) -> np.ndarray:
-        """Σ⁻¹·r(θ) over the uncensored sites (r: power less the model's mean)."""
+    def _precision_residual(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """e = Σ⁻¹·r(θ) over the uncensored sites (r: power less the model's mean) and diag(Σ⁻¹)."""
         x, y, p0, n = theta
         s = self.sites
         u = ~s.censored
-        return self.white.T @ (self.white @ (s.power[u] - (p0 + n * log_distance(s.x[u] - x, s.y[u] - y))))
+        e = self.white.T @ (self.white @ (s.power[u] - (p0 + n * log_distance(s.x[u] - x, s.y[u] - y))))
+        return e, np.einsum("ij,ij->j", self.white, self.white)
 
     def pair_conditional_z(self, theta: np.ndarray, scale2: float) -> np.ndarray:
         """Each uncensored site's |z| left out with its pair (a site and its nearest site): the smaller
@@ -287,6 +288,10 @@ class Likelihood:
         out as a pair they stand out. For the pair B = {i, j}, with e = Σ⁻¹r and P = Σ⁻¹, the residual
         of B given the rest is P_BB⁻¹ e_B with covariance P_BB⁻¹ (the partitioned-precision identity).
         """
+        return self._pair_z(*self._precision_residual(theta), scale2)
+
+    def _pair_z(self, e: np.ndarray, a: np.ndarray, scale2: float) -> np.ndarray:
+        """:meth:`pair_conditional_z` from e = Σ⁻¹r and a = diag(Σ⁻¹)."""
         u = ~self.sites.censored
         if u.sum() < 2:
             return np.zeros(int(u.sum()))
@@ -294,8 +299,6 @@ class Likelihood:
         d = np.hypot(xs[:, None] - xs, ys[:, None] - ys)
         np.fill_diagonal(d, np.inf)
         j = np.argmin(d, axis=1)
-        e = self._precision_residual(theta)
-        a = np.einsum("ij,ij->j", self.white, self.white)
         b = np.einsum("ij,ij->j", self.white, self.white[:, j])
         c = a[j]
         det = a * c - b * b
@@ -338,8 +341,9 @@ class Likelihood:
         exceeds ``outlier_z`` rejected (their variance inflated so they no longer pull the fit)."""
         if self.noise.outlier_z is None:
             return self
-        z = np.maximum(np.abs(self.conditional_z(theta, scale2)), self.pair_conditional_z(theta, scale2))
-        infl = np.where(np.abs(z) > self.noise.outlier_z, OUTLIER_INFLATION, self.inflation)
+        e, a = self._precision_residual(theta)
+        z = np.maximum(np.abs(e) / np.sqrt(a * scale2), self._pair_z(e, a, scale2))
+        infl = np.where(z > self.noise.outlier_z, OUTLIER_INFLATION, self.inflation)
         return Likelihood.build(self.sites, self.noise, self.prior, self.p0_prior, infl, self.scale2)
 
 
