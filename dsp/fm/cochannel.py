@@ -233,7 +233,6 @@ def _unexplained(y: np.ndarray, fs: float, noise: float) -> tuple[float | None, 
     b -= b.min()
     n = np.bincount(b)
     s1 = np.bincount(b, p)
-    s2 = np.bincount(b, p * p)
     occupied = n > 0
     dof = len(p) - int(occupied.sum())
     cum = np.cumsum(n) / len(b)
