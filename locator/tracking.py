@@ -5,6 +5,7 @@ in several time windows — shadowing from a fixed transmitter is the same at a 
 time, so only fading separates the windows unless the transmitter moved; the track is a
 constant-velocity Kalman filter (Bar-Shalom, Li & Kirubarajan, *Estimation with Applications to
 Tracking and Navigation*, §6.3.2, discrete white-noise acceleration) over windowed ML fixes.
+Measured by benchmarks/track_accuracy.py.
 """
 
 from __future__ import annotations
@@ -15,10 +16,23 @@ import numpy as np
 from scipy.stats import f as f_dist
 
 from locator.errors import LocatorError
-from locator.estimate import solve
+from locator.estimate import Solution, solve
 from locator.geodesy import LocalFrame
 from locator.likelihood import NoiseModel, group_index
 from locator.readings import Readings
+
+#: The motion test's windows: readings of a place per window, and the range of the window count.
+READINGS_PER_WINDOW = 3
+MIN_WINDOWS = 3
+MAX_WINDOWS = 10
+#: A window fix's error covariance over its CRLB at the estimate: the threshold effect gives the fixes
+#: heavier tails than the local bound (2·√trace of it holds 89–92 % of the raw fixes of
+#: benchmarks/track_accuracy.py, the track's 2·sd_m 88–92 % with the bare bound); ×2, fitted on
+#: two seeds, makes 2·sd_m hold 94–97 % of the track on a third.
+FIX_COV_SCALE = 2.0
+#: The motion model's white acceleration (m/s²): a car on a street grid turns and stops; 0.2 beat
+#: 0.5 (90th-pct error −5 %, 99th −40 %) and 0.1 (more lag after turns) on that benchmark.
+ACCEL_SD = 0.2
 
 
 @dataclass(frozen=True)
@@ -43,19 +57,27 @@ class TrackPoint:
     n_readings: int
 
 
-def motion_test(readings: Readings, *, windows: int = 3, alpha: float = 1e-3, min_change_db: float = 3.0,
+def motion_test(readings: Readings, *, windows: int | None = None, alpha: float = 1e-3, min_change_db: float = 3.0,
                 frame: LocalFrame | None = None) -> MotionTest:
     """Split the readings into ``windows`` equal-count time windows and test whether places (1 m
-    cells) heard in several windows changed level by more than fading explains (and by ≥ min_change_db)."""
+    cells) heard in several windows changed level by more than fading explains (and by ≥ min_change_db).
+
+    ``windows`` defaults to :func:`motion_windows` of the readings: a car that roams one part of town
+    has much the same mean level at a station over each third of an hour, but not over each minute."""
+    if windows is not None and windows < 2:
+        raise LocatorError(f"motion_test: windows must be at least 2, got {windows}")
     u = ~readings.censored
-    if u.sum() < 2 * windows:
+    if u.sum() < 2 * (windows or MIN_WINDOWS):
         return MotionTest(None, float("nan"), float("nan"), float("nan"), 0)
     frame = frame or LocalFrame.around(readings.lat, readings.lon)
     x, y = frame.to_xy(readings.lat[u], readings.lon[u])
+    place = group_index(np.round(x), np.round(y))
+    windows = windows or motion_windows(place)
+    if u.sum() < 2 * windows:
+        return MotionTest(None, float("nan"), float("nan"), float("nan"), 0)
     p = readings.power_dbm[u]
     rank = np.argsort(np.argsort(readings.timestamp[u], kind="stable"), kind="stable")
     win = rank * windows // rank.size
-    place = group_index(np.round(x), np.round(y))
     cell = group_index(place, win)
     n_cell = np.bincount(cell).astype(float)
     mean_cell = np.bincount(cell, p) / n_cell
@@ -79,10 +101,27 @@ def motion_test(readings: Readings, *, windows: int = 3, alpha: float = 1e-3, mi
     return MotionTest(bool(pv < alpha and rms >= min_change_db), float(f), pv, rms, n_places)
 
 
-def track(readings: Readings, *, window_s: float = 120.0, step_s: float = 60.0, accel_sd: float = 0.5,
-          noise: NoiseModel = NoiseModel(), frame: LocalFrame | None = None) -> tuple[TrackPoint, ...]:
-    """Fix each sliding window (windows that cannot be located are skipped) and smooth the fixes
-    with a constant-velocity Kalman filter whose measurement covariance is each fix's own bound."""
+@dataclass(frozen=True, eq=False)
+class WindowFix:
+    """The ML fix of one sliding window (local frame of the track), before any smoothing."""
+
+    timestamp: float              # centre of the window, Unix s
+    solution: Solution
+    n_readings: int
+
+
+def motion_windows(place: np.ndarray) -> int:
+    """Time windows for the motion test: as many as leave the typical reading's place about
+    READINGS_PER_WINDOW readings in each (its fading mean then moves by ~1 dB between windows, well
+    under min_change_db), between MIN_WINDOWS and MAX_WINDOWS."""
+    per_place = np.bincount(place)
+    typical = float(np.median(per_place[place]))        # the place count of the median reading
+    return int(np.clip(typical // READINGS_PER_WINDOW, MIN_WINDOWS, MAX_WINDOWS))
+
+
+def window_fixes(readings: Readings, *, window_s: float = 120.0, step_s: float = 60.0,
+                 noise: NoiseModel = NoiseModel(), frame: LocalFrame | None = None) -> tuple[WindowFix, ...]:
+    """The ML fix of each sliding window (windows that cannot be located are skipped)."""
     if window_s <= 0 or step_s <= 0:
         raise LocatorError("track: window_s and step_s must be positive")
     frame = frame or LocalFrame.around(readings.lat, readings.lon)
@@ -94,21 +133,38 @@ def track(readings: Readings, *, window_s: float = 120.0, step_s: float = 60.0, 
             sol = solve(readings.subset(sel), noise=noise, frame=frame)
         except LocatorError:
             continue
-        fixes.append((t0 + window_s / 2, sol.theta[:2], sol.bound_cov, int(sel.sum())))
+        fixes.append(WindowFix(float(t0 + window_s / 2), sol, int(sel.sum())))
+    return tuple(fixes)
+
+
+def track(readings: Readings, *, window_s: float = 120.0, step_s: float = 60.0, accel_sd: float = ACCEL_SD,
+          noise: NoiseModel = NoiseModel(), frame: LocalFrame | None = None) -> tuple[TrackPoint, ...]:
+    """Fix each sliding window (:func:`window_fixes`) and smooth the fixes with :func:`smooth`."""
+    frame = frame or LocalFrame.around(readings.lat, readings.lon)
+    fixes = window_fixes(readings, window_s=window_s, step_s=step_s, noise=noise, frame=frame)
     if not fixes:
         raise LocatorError(f"track: no window of {window_s:g} s has enough readings to locate {readings.target!r}")
-    return tuple(_kalman(fixes, accel_sd, frame))
+    return smooth(fixes, accel_sd=accel_sd)
 
 
-def _kalman(fixes, accel_sd: float, frame: LocalFrame):
-    tc, z0, r0, n0 = fixes[0]
-    s = np.r_[z0, 0.0, 0.0]
-    p = np.diag([r0[0, 0], r0[1, 1], 100.0, 100.0])       # speed unknown: ±10 m/s
+def smooth(fixes: tuple[WindowFix, ...], *, accel_sd: float = ACCEL_SD) -> tuple[TrackPoint, ...]:
+    """Constant-velocity Kalman filter over the fixes (time order), each fix's bound × FIX_COV_SCALE as its
+    measurement covariance; ``accel_sd`` (m/s²) is the white acceleration of the motion model."""
+    if not fixes:
+        raise LocatorError("smooth: no window fix to track")
+    if not accel_sd > 0:
+        raise LocatorError(f"smooth: accel_sd must be a positive acceleration (m/s²), got {accel_sd}")
+    frame = fixes[0].solution.frame
+    s = np.r_[fixes[0].solution.theta[:2], 0.0, 0.0]
+    p = np.diag([0.0, 0.0, 100.0, 100.0])                 # speed unknown: ±10 m/s
+    p[:2, :2] = FIX_COV_SCALE * fixes[0].solution.bound_cov
     h = np.hstack([np.eye(2), np.zeros((2, 2))])
-    t_prev = tc
-    for tc, z, r, n in fixes:
-        dt = tc - t_prev
-        t_prev = tc
+    t_prev = fixes[0].timestamp
+    points = []
+    for fx in fixes:
+        z, r = fx.solution.theta[:2], FIX_COV_SCALE * fx.solution.bound_cov
+        dt = fx.timestamp - t_prev
+        t_prev = fx.timestamp
         f = np.eye(4)
         f[0, 2] = f[1, 3] = dt
         g = np.array([[dt * dt / 2, 0], [0, dt * dt / 2], [dt, 0], [0, dt]])
@@ -118,5 +174,7 @@ def _kalman(fixes, accel_sd: float, frame: LocalFrame):
         s = s + k @ (z - h @ s)
         p = (np.eye(4) - k @ h) @ p
         lat, lon = frame.to_latlon(s[0], s[1])
-        yield TrackPoint(float(tc), float(lat), float(lon), float(np.sqrt(p[0, 0] + p[1, 1])),
-                         float(np.hypot(s[2], s[3])), float(np.degrees(np.arctan2(s[2], s[3])) % 360.0), n)
+        points.append(TrackPoint(float(fx.timestamp), float(lat), float(lon), float(np.sqrt(p[0, 0] + p[1, 1])),
+                                 float(np.hypot(s[2], s[3])), float(np.degrees(np.arctan2(s[2], s[3])) % 360.0),
+                                 fx.n_readings))
+    return tuple(points)
