@@ -19,8 +19,9 @@ nothing, and for a static target the per-station draws have the same law as the 
 
 Printed: the motion test's false-alarm rate on the static targets (its promise is alpha) and its
 detection rate on the moving ones, by speed and duration; for the moving targets the position error
-at each window centre (pooled over every window of every scenario) of the track, of the raw window
-fixes it smooths, and of the static whole-period fix; and how often the truth lies within 2·sd_m
+at each window centre (pooled over every window of every scenario) of the track (the live
+Kalman filter), of its history (with the backward pass), of the raw window fixes they smooth, and
+of the static whole-period fix, also by speed; and how often the truth lies within 2·sd_m
 of the track (an honest sd: 95–98 %, 95.4 % for a thin ellipse, 98.2 % for a round one), beside the
 same for the raw fixes' own √trace(CRLB). The track of the static targets is measured too (a
 static target the test wrongly flags is tracked; its fixes share one shadowing draw).
@@ -46,7 +47,7 @@ from locator.geodesy import LocalFrame  # noqa: E402
 from locator.pathloss import mean_power  # noqa: E402
 from locator.readings import Readings  # noqa: E402
 from locator.simulate import ORIGIN, drive, fixed_stations, shadowing_field  # noqa: E402
-from locator.tracking import motion_test, smooth, window_fixes  # noqa: E402
+from locator.tracking import kalman, motion_test, window_fixes  # noqa: E402
 
 FLOOR_DBM = -110.0
 BLOCK_M = 300.0
@@ -119,6 +120,8 @@ class Outcome:
     p_value: float
     track_err: np.ndarray      # per window centre (m)
     track_sd: np.ndarray
+    history_err: np.ndarray    # the track with the backward pass (kalman(..., history=True))
+    history_sd: np.ndarray
     raw_err: np.ndarray
     raw_sd: np.ndarray         # √trace of the fix's reported bound
     static_err: np.ndarray     # the whole-period fix against the truth at each window centre
@@ -129,20 +132,22 @@ def run(sc: Scenario) -> Outcome:
     fixes = window_fixes(sc.readings, frame=sc.frame)
     empty = np.zeros(0)
     if not fixes:
-        return Outcome(sc.speed_m_s > 0, sc.speed_m_s, sc.duration_s, mt.moving, mt.p_value, *[empty] * 5)
-    points = smooth(fixes)
+        return Outcome(sc.speed_m_s > 0, sc.speed_m_s, sc.duration_s, mt.moving, mt.p_value, *[empty] * 7)
     tc = np.array([f.timestamp for f in fixes])
     gx, gy = sc.truth(tc)
     fx = np.array([f.solution.theta[:2] for f in fixes])
-    track_xy = np.array([sc.frame.to_xy(p.lat, p.lon) for p in points])
+
+    def errors(points):
+        xy = np.array([sc.frame.to_xy(p.lat, p.lon) for p in points])
+        return np.hypot(xy[:, 0] - gx, xy[:, 1] - gy), np.array([p.sd_m for p in points])
+
     try:
         whole = solve(sc.readings, frame=sc.frame).theta[:2]
         static_err = np.hypot(whole[0] - gx, whole[1] - gy)
     except LocatorError:
         static_err = np.full(tc.size, np.nan)
     return Outcome(sc.speed_m_s > 0, sc.speed_m_s, sc.duration_s, mt.moving, mt.p_value,
-                   np.hypot(track_xy[:, 0] - gx, track_xy[:, 1] - gy), np.array([p.sd_m for p in points]),
-                   np.hypot(fx[:, 0] - gx, fx[:, 1] - gy),
+                   *errors(kalman(fixes)), *errors(kalman(fixes, history=True)), np.hypot(fx[:, 0] - gx, fx[:, 1] - gy),
                    np.array([np.sqrt(np.trace(f.solution.bound_cov)) for f in fixes]), static_err)
 
 
@@ -166,14 +171,15 @@ def report(rows: list[Outcome], alpha: float) -> None:
     for lo, hi in ((600, 800), (800, 1000), (1000, 1200)):
         print(f"  duration {lo / 60:4.1f}–{hi / 60:4.1f} min: {rate(r.flagged for r in car if lo <= r.duration < hi)}")
     for label, sel in (("moving", car), ("static", static)):
-        err = {k: np.concatenate([getattr(r, k) for r in sel]) for k in ("track_err", "track_sd", "raw_err",
-                                                                             "raw_sd", "static_err")}
+        err = {k: np.concatenate([getattr(r, k) for r in sel])
+               for k in ("track_err", "track_sd", "history_err", "history_sd", "raw_err", "raw_sd", "static_err")}
         n_win = err["track_err"].size
         no_fix = sum(r.track_err.size == 0 for r in sel)
         print(f"\n== position error of {label} targets at each window centre: {n_win} windows of {len(sel)} "
               f"scenarios ({no_fix} without a locatable window) ==")
         print(f"{'':22s} {'median':>7s} {'p90':>7s} {'p99':>7s} {'mean':>7s} | {'within 2 sd':>11s}")
         for name, e, sd in (("track (Kalman)", err["track_err"], err["track_sd"]),
+                            ("history (+ RTS pass)", err["history_err"], err["history_sd"]),
                             ("raw window fixes", err["raw_err"], err["raw_sd"]),
                             ("static whole period", err["static_err"], None)):
             ok = np.isfinite(e)
@@ -181,6 +187,13 @@ def report(rows: list[Outcome], alpha: float) -> None:
             e = e[ok]
             print(f"{name:22s} {np.median(e):7.0f} {np.percentile(e, 90):7.0f} {np.percentile(e, 99):7.0f} "
                   f"{e.mean():7.0f} | {honest}")
+        if label == "moving":
+            for lo, hi in ((5, 7.5), (7.5, 10), (10, 12)):
+                by = [r for r in sel if lo <= r.speed < hi]
+                med = [np.nanmedian(np.concatenate([getattr(r, k) for r in by])) for k in ("track_err", "history_err",
+                                                                                     "raw_err", "static_err")]
+                print(f"  speed {lo:4.1f}–{hi:4.1f} m/s, median: track {med[0]:.0f}, history {med[1]:.0f}, "
+                      f"raw {med[2]:.0f}, static {med[3]:.0f}")
         ratio = np.median(err["track_err"]) / np.median(err["raw_err"])
         print(f"track / raw fixes: median {ratio:.2f}, p90 "
               f"{np.percentile(err['track_err'], 90) / np.percentile(err['raw_err'], 90):.2f};  "

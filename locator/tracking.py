@@ -4,8 +4,9 @@ Spec: the motion test is a one-way ANOVA F-test (Fisher) of the mean power at ea
 in several time windows — shadowing from a fixed transmitter is the same at a place whatever the
 time, so only fading separates the windows unless the transmitter moved; the track is a
 constant-velocity Kalman filter (Bar-Shalom, Li & Kirubarajan, *Estimation with Applications to
-Tracking and Navigation*, §6.3.2, discrete white-noise acceleration) over windowed ML fixes.
-Measured by benchmarks/track_accuracy.py.
+Tracking and Navigation*, §6.3.2, discrete white-noise acceleration) over windowed ML fixes, with
+the Rauch–Tung–Striebel backward pass (AIAA Journal 3(8), 1965) for a history. Measured by
+benchmarks/track_accuracy.py.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class TrackPoint:
     timestamp: float              # centre of the window, Unix s
     lat: float
     lon: float
-    sd_m: float                   # √trace of the filtered position covariance
+    sd_m: float                   # √trace of the position covariance (filtered, or smoothed for a history)
     speed_m_s: float
     heading_deg: float            # clockwise from grid north of the local frame
     n_readings: int
@@ -138,29 +139,36 @@ def window_fixes(readings: Readings, *, window_s: float = 120.0, step_s: float =
 
 
 def track(readings: Readings, *, window_s: float = 120.0, step_s: float = 60.0, accel_sd: float = ACCEL_SD,
-          noise: NoiseModel = NoiseModel(), frame: LocalFrame | None = None) -> tuple[TrackPoint, ...]:
-    """Fix each sliding window (:func:`window_fixes`) and smooth the fixes with :func:`smooth`."""
+          noise: NoiseModel = NoiseModel(), frame: LocalFrame | None = None, history: bool = False
+          ) -> tuple[TrackPoint, ...]:
+    """Fix each sliding window (:func:`window_fixes`) and run :func:`kalman` over the fixes."""
     frame = frame or LocalFrame.around(readings.lat, readings.lon)
     fixes = window_fixes(readings, window_s=window_s, step_s=step_s, noise=noise, frame=frame)
     if not fixes:
         raise LocatorError(f"track: no window of {window_s:g} s has enough readings to locate {readings.target!r}")
-    return smooth(fixes, accel_sd=accel_sd)
+    return kalman(fixes, accel_sd=accel_sd, history=history)
 
 
-def smooth(fixes: tuple[WindowFix, ...], *, accel_sd: float = ACCEL_SD) -> tuple[TrackPoint, ...]:
+def kalman(fixes: tuple[WindowFix, ...], *, accel_sd: float = ACCEL_SD, history: bool = False
+           ) -> tuple[TrackPoint, ...]:
     """Constant-velocity Kalman filter over the fixes (time order), each fix's bound × FIX_COV_SCALE as its
-    measurement covariance; ``accel_sd`` (m/s²) is the white acceleration of the motion model."""
+    measurement covariance; ``accel_sd`` (m/s²) is the white acceleration of the motion model.
+
+    Each point is where the fixes up to its time put the target (what a live map shows). With
+    ``history`` the Rauch–Tung–Striebel backward pass lets each point use the later fixes too: the
+    best record of where a moving target went (the last point is the same either way). For a parked
+    target its sd_m is too small: its fixes share one shadowing draw, which no number of them averages.
+    """
     if not fixes:
-        raise LocatorError("smooth: no window fix to track")
+        raise LocatorError("kalman: no window fix to track")
     if not accel_sd > 0:
-        raise LocatorError(f"smooth: accel_sd must be a positive acceleration (m/s²), got {accel_sd}")
-    frame = fixes[0].solution.frame
+        raise LocatorError(f"kalman: accel_sd must be a positive acceleration (m/s²), got {accel_sd}")
     s = np.r_[fixes[0].solution.theta[:2], 0.0, 0.0]
     p = np.diag([0.0, 0.0, 100.0, 100.0])                 # speed unknown: ±10 m/s
     p[:2, :2] = FIX_COV_SCALE * fixes[0].solution.bound_cov
     h = np.hstack([np.eye(2), np.zeros((2, 2))])
     t_prev = fixes[0].timestamp
-    points = []
+    states, covs, predicted, transitions = [], [], [], []
     for fx in fixes:
         z, r = fx.solution.theta[:2], FIX_COV_SCALE * fx.solution.bound_cov
         dt = fx.timestamp - t_prev
@@ -170,9 +178,22 @@ def smooth(fixes: tuple[WindowFix, ...], *, accel_sd: float = ACCEL_SD) -> tuple
         g = np.array([[dt * dt / 2, 0], [0, dt * dt / 2], [dt, 0], [0, dt]])
         s = f @ s
         p = f @ p @ f.T + accel_sd ** 2 * g @ g.T
+        predicted.append((s, p))
+        transitions.append(f)
         k = p @ h.T @ np.linalg.inv(h @ p @ h.T + r)
         s = s + k @ (z - h @ s)
         p = (np.eye(4) - k @ h) @ p
+        states.append(s)
+        covs.append(p)
+    if history:
+        for i in range(len(fixes) - 2, -1, -1):
+            s_next, p_next = predicted[i + 1]
+            c = covs[i] @ transitions[i + 1].T @ np.linalg.inv(p_next)
+            states[i] = states[i] + c @ (states[i + 1] - s_next)
+            covs[i] = covs[i] + c @ (covs[i + 1] - p_next) @ c.T
+    frame = fixes[0].solution.frame
+    points = []
+    for fx, s, p in zip(fixes, states, covs):
         lat, lon = frame.to_latlon(s[0], s[1])
         points.append(TrackPoint(float(fx.timestamp), float(lat), float(lon), float(np.sqrt(p[0, 0] + p[1, 1])),
                                  float(np.hypot(s[2], s[3])), float(np.degrees(np.arctan2(s[2], s[3])) % 360.0),

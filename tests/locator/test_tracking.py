@@ -6,7 +6,7 @@ from locator.geodesy import LocalFrame
 from locator.pathloss import mean_power
 from locator.readings import Readings
 from locator.simulate import ORIGIN, drive, fixed_stations, shadowing_field
-from locator.tracking import motion_test, track
+from locator.tracking import kalman, motion_test, track, window_fixes
 
 
 def _stations_hearing(tx_x, seed=5):
@@ -102,3 +102,20 @@ def test_the_track_of_driving_cars_holds_the_truth_within_two_sd():
             inside += np.hypot(x - gx, y - gy) <= 2.0 * p.sd_m
             n += 1
     assert n >= 200 and inside / n >= 0.90
+
+
+def test_the_history_uses_later_fixes_and_ends_where_the_live_track_does():
+    frame, r = _stations_hearing(lambda t: -800.0 + 2.5 * t, seed=8)
+    fixes = window_fixes(r, frame=frame)
+    live, history = kalman(fixes), kalman(fixes, history=True)
+
+    def error(points):
+        x, y = frame.to_xy(np.array([p.lat for p in points]), np.array([p.lon for p in points]))
+        t = np.array([p.timestamp for p in points]) - 1.7e9
+        return np.hypot(x - (-800.0 + 2.5 * t), y - 100.0)
+
+    assert live[-1] == history[-1]
+    assert live[0].speed_m_s == 0.0 and 1.0 < history[0].speed_m_s < 5.0    # the car's 2.5 m/s, seen later
+    # A stretch of wild fixes (overlapping windows share readings) drags the live track kilometres
+    # off; the later fixes pull the history back.
+    assert error(live).max() > 3000.0 and error(history).max() < 0.5 * error(live).max()
