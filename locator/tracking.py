@@ -25,7 +25,7 @@ from locator.readings import Readings
 #: The motion test's windows: readings of a place per window, and the range of the window count.
 READINGS_PER_WINDOW = 3
 MIN_WINDOWS = 3
-MAX_WINDOWS = 10
+MAX_WINDOWS = 20
 #: A window fix's error covariance over its CRLB at the estimate: the threshold effect gives the fixes
 #: heavier tails than the local bound (2·√trace of it holds 89–92 % of the raw fixes of
 #: benchmarks/track_accuracy.py, the track's 2·sd_m 88–92 % with the bare bound); ×2, fitted on
