@@ -29,10 +29,10 @@ MAX_WINDOWS = 20
 #: A window fix's error covariance over its CRLB at the estimate: the threshold effect gives the fixes
 #: heavier tails than the local bound (2·√trace of it holds 89–92 % of the raw fixes of
 #: benchmarks/track_accuracy.py, the track's 2·sd_m 88–92 % with the bare bound); ×2, fitted on
-#: two seeds, makes 2·sd_m hold 94–97 % of the track on a third.
+#: other scenarios, makes 2·sd_m hold 94–97 % of the track on the benchmark's seeds 1 and 2.
 FIX_COV_SCALE = 2.0
-#: The motion model's white acceleration (m/s²): a car on a street grid turns and stops; 0.2 beat
-#: 0.5 (90th-pct error −5 %, 99th −40 %) and 0.1 (more lag after turns) on that benchmark.
+#: The motion model's white acceleration (m/s²): a car on a street grid turns and stops. With the ×2
+#: covariance 0.2 beat 0.5 (90th-pct error −4 %, 99th −32 %); 0.1 did as well within ±2 %.
 ACCEL_SD = 0.2
 
 
