@@ -8,9 +8,13 @@ import pytest
 import shapely
 
 from foxhunt.cli import main
+from foxhunt.commands.locate import WINDOW_S
+from foxhunt.readings_csv import read_readings
 from locator.geodesy import LocalFrame
 from locator.pathloss import mean_power
+from locator.readings import group_by_target
 from locator.simulate import ORIGIN, fixed_stations
+from locator.tracking import track
 
 VEC = Path(__file__).resolve().parent / "vectors" / "locator"
 HEADER = "timestamp,node_id,lat,lon,freq_hz,power_dbm\n"
@@ -51,6 +55,10 @@ def test_a_moving_target_is_flagged_and_tracked(tmp_path, capsys):
     assert t["moving"] is True and len(t["track"]) >= 5
     x_end, _ = frame.to_xy(t["lat"], t["lon"])
     assert abs(float(x_end) - (-900.0 + 5.0 * 540.0)) < 400.0      # where the car is at the end
+    # The track is the record of the whole drive: smoothed, each point also using the later windows.
+    (readings,) = group_by_target(read_readings(f)).values()
+    smoothed = track(readings, window_s=WINDOW_S, step_s=WINDOW_S / 2, history=True)
+    assert [p["lat"] for p in t["track"]] == [round(p.lat, 7) for p in smoothed]
 
 
 def test_table_output(capsys):

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _locate(readings):
     """The Fix and its JSON. A target whose static fit is rejected (it moved) is reported where its
-    last WINDOW_S of readings put it, with the Kalman track of sliding windows as ``track``."""
+    last WINDOW_S of readings put it, with the smoothed Kalman track of sliding windows as ``track``."""
     from locator.estimate import solve
     from locator.tracking import motion_test, track
 
@@ -70,7 +70,8 @@ def _locate(readings):
         fix = replace(solve(readings.subset(last)).fix, moving=True)
     except LocatorError:                   # the last window alone is too thin: the whole period then
         fix = replace(solve(readings).fix, moving=True)
-    points = track(readings, window_s=WINDOW_S, step_s=WINDOW_S / 2)
+    # The JSON track is a record of where it went: each point also uses the later windows (smoother).
+    points = track(readings, window_s=WINDOW_S, step_s=WINDOW_S / 2, history=True)
     return fix, fix.to_json() | {"track": [{"timestamp": p.timestamp, "lat": round(p.lat, 7), "lon": round(p.lon, 7),
                                            "sd_m": round(p.sd_m, 1), "speed_m_s": round(p.speed_m_s, 2),
                                            "heading_deg": round(p.heading_deg, 1)} for p in points]}
