@@ -308,7 +308,8 @@ def hunt(sc: Scenario, strategy: str) -> dict:
     err = float(np.hypot(sol.theta[0] - sc.tx.x, sol.theta[1] - sc.tx.y))
     inside = bool(sol.region.geometry.covers(shapely.Point(sc.tx.x, sc.tx.y)))
     return {"km": km["found"], "km_street": km["street"], "solves": solves_found, "err": err, "outside": not inside,
-            "radius": sol.fix.radius_95_m, "cpu": time.process_time() - t0}
+            "radius": sol.fix.radius_95_m, "capped": km["found"] is None and h.driven < BUDGET_M,
+            "cpu": time.process_time() - t0}
 
 
 def pct(values: list, q: float) -> str:
@@ -331,6 +332,9 @@ def report(results: dict[str, list[dict]], n: int) -> None:
               f" {street_pc:5.1f}% {pct(st, 50)} {pct(st, 90)} | {np.median(err):13.0f} {np.percentile(err, 90):5.0f}"
               f" {np.median([r['radius'] for r in rows]):7.0f} | {100 * np.mean([r['outside'] for r in rows]):8.1f}% |"
               f" {np.mean([r['cpu'] for r in rows]):10.2f}")
+    capped = {name: sum(r["capped"] for r in rows) for name, rows in results.items()}
+    if any(capped.values()):
+        print("stopped by MAX_LEGS before the km budget: " + ", ".join(f"{k} {v}" for k, v in capped.items()))
     base = "arrow" if "arrow" in results else next(iter(results))
     print(f"\npaired against {base} (same scenarios): hunts where the strategy needed less / more driving "
           f"(not reached = ∞), and the median km ratio strategy/{base} where both reached the goal")
