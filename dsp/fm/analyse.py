@@ -27,6 +27,7 @@ from dsp.fm.checks import complex_1d
 from dsp.fm.cochannel import CoChannelMeter
 from dsp.fm.channelize import ChannelPlan, channelize, plan_for
 from dsp.fm.dc_block import Reader, dc_blocked
+from dsp.fm.iq_balance import iq_balanced
 from dsp.fm.demod import FmDemodulator, StreamingDecimator
 from dsp.fm.deviation import DEVIATION_LIMIT_HZ, DeviationMeter
 from dsp.fm.loop import LoopDetector
@@ -239,7 +240,9 @@ def _track(read: Reader, n: int, plan: ChannelPlan, station_offsets: list[float]
     g = plan.guard
     unit = plan.decimation * 2 * int(round(plan.out_rate / tracks[0].audio_rate))
     block = max(unit, int(round(opt.block_s * plan.sample_rate / unit)) * unit)
-    read = dc_blocked(read, n, block)  # a notch of 1 / block_s (2 Hz) where the stations are measured
+    # A notch of 1 / block_s (2 Hz) where the stations are measured, then the IQ imbalance's mirror
+    # image out: a station's own mirror would beat with it like a co-channel carrier (dsp.fm.iq_balance).
+    read = iq_balanced(dc_blocked(read, n, block))
     for s0 in range(0, n, block):
         b = min(block, n - s0)
         lo, hi = s0 - g, s0 + b + g
