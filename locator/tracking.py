@@ -90,15 +90,24 @@ def motion_test(readings: Readings, *, windows: int | None = None, alpha: float 
     df_within = int(keep.sum() - keep_cell.sum())
     if not keep_cell.any() or df_within < 2:
         return MotionTest(None, float("nan"), float("nan"), float("nan"), 0)
-    place_mean = np.bincount(cell_place[keep_cell], (mean_cell * n_cell)[keep_cell]) / \
-        np.maximum(np.bincount(cell_place[keep_cell], n_cell[keep_cell]), 1)
-    ss_between = float(np.sum(n_cell[keep_cell] * (mean_cell[keep_cell] - place_mean[cell_place[keep_cell]]) ** 2))
+    # The null is a static transmitter whose power may change with time: each place's level plus a
+    # change per window common to every place (an AM emission's level follows its programme, a
+    # transmitter is turned down). Motion is what is left: places changing level differently.
+    cw = np.zeros(n_cell.size, int)
+    cw[cell] = win
+    cm, cp, cw, cn = mean_cell[keep_cell], cell_place[keep_cell], cw[keep_cell], n_cell[keep_cell]
+    _, cp = np.unique(cp, return_inverse=True)
+    design = np.hstack([np.eye(cp.max() + 1)[cp], np.eye(windows)[cw][:, 1:]]) * np.sqrt(cn)[:, None]
+    fit, *_ = np.linalg.lstsq(design, cm * np.sqrt(cn), rcond=None)
+    ss_between = float(np.sum((cm * np.sqrt(cn) - design @ fit) ** 2))
     ss_within = float(np.sum((p[keep] - mean_cell[cell[keep]]) ** 2))
     n_places = int((windows_per_place >= 2).sum())
-    df_between = int(keep_cell.sum() - n_places)
+    df_between = int(keep_cell.sum() - np.linalg.matrix_rank(design))
+    if df_between < 1:                 # one place: a level change and a move look alike
+        return MotionTest(None, float("nan"), float("nan"), float("nan"), n_places)
     f = (ss_between / df_between) / max(ss_within / df_within, 1e-12)
     pv = float(f_dist.sf(f, df_between, df_within))
-    rms = float(np.sqrt(ss_between / n_cell[keep_cell].sum()))
+    rms = float(np.sqrt(ss_between / cn.sum()))
     return MotionTest(bool(pv < alpha and rms >= min_change_db), float(f), pv, rms, n_places)
 
 

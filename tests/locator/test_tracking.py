@@ -31,6 +31,16 @@ def test_static_target_is_not_flagged_moving_and_a_moving_one_is():
     assert m.moving is True and m.rms_change_db > 3.0 and m.n_places == 12
 
 
+def test_a_static_transmitter_turned_down_is_not_moving():
+    # Every station hears the same 8 dB drop halfway (a transmitter turned down, an AM emission's
+    # programme going quiet): a change of power, not of place. A car's move changes them differently.
+    _, r = _stations_hearing(lambda t: np.zeros_like(t))
+    later = r.timestamp >= np.median(r.timestamp)
+    turned_down = Readings.of(r.timestamp, r.node_id, r.lat, r.lon, 955e6, r.power_dbm - 8.0 * later, None, "car")
+    m = motion_test(turned_down)
+    assert m.moving is False and m.p_value > 0.01
+
+
 def test_a_single_drive_cannot_tell_and_says_so():
     frame = LocalFrame(*ORIGIN)
     lat, lon = frame.to_latlon(np.arange(50.0) * 10.0, np.zeros(50))
