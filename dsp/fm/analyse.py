@@ -32,11 +32,15 @@ from dsp.fm.demod import FmDemodulator, StreamingDecimator
 from dsp.fm.deviation import DEVIATION_LIMIT_HZ, DeviationMeter
 from dsp.fm.loop import LoopDetector
 from dsp.fm.pilot import PILOT_HZ, PilotMeter
+from dsp.fm.quantisation import PROBE, adc_levels
 from dsp.fm.spectrum import Psd, PsdAccumulator
 from dsp.fm.station import FmStation, Spurious
 
 #: A station's measurement span reaches at most this far from its centre (beyond: a neighbour).
 MAX_HALF_SPAN_HZ = 250e3
+#: Under this many ADC steps rms the capture's quantisation error follows the signal and beats like
+#: a second carrier (dsp.fm.quantisation): no residual AM is reported (8 steps: -24 dBFS at 8 bits).
+MIN_ADC_LEVELS = 8.0
 #: A 99 % bandwidth below this is a carrier without FM programme (a CW tone, a dead carrier).
 MIN_STATION_BW_HZ = 10e3
 #: Weaker than this over 200 kHz of noise there is nothing to measure (nor to demodulate).
@@ -125,7 +129,8 @@ def analyse(read: Reader, n_samples: int, sample_rate: float, center_freq: float
                 station_em.append((e, span, obw))
     tracks = _track(read, n_samples, plan, [e.offset_hz for e, _, _ in station_em],
                     [e.offset_hz for e in spur_em], _passbands(emissions, station_em, spur_em), options)
-    stations = tuple(_station(center_freq, e, span, obw, psd, floor, t, options)
+    fine = adc_levels(read(0, min(n_samples, PROBE))) >= MIN_ADC_LEVELS
+    stations = tuple(_station(center_freq, e, span, obw, psd, floor, t, options, fine)
                      for (e, span, obw), t in zip(station_em, tracks[:len(station_em)]))
     audio = tuple(StationAudio(s.freq_hz, t.audio_rate, t.audio_clip())
                   for s, t in zip(stations, tracks[:len(station_em)]))
@@ -255,7 +260,7 @@ def _track(read: Reader, n: int, plan: ChannelPlan, station_offsets: list[float]
 
 
 def _station(fc: float, e: Emission, span: tuple[float, float], obw: float, psd: Psd, floor: float,
-             t: _Track, opt: AnalysisOptions) -> FmStation:
+             t: _Track, opt: AnalysisOptions, fine: bool) -> FmStation:
     dev = t.deviation.result()
     pilot = t.pilot.result()
     loop = t.loop.result()
@@ -294,7 +299,7 @@ def _station(fc: float, e: Emission, span: tuple[float, float], obw: float, psd:
         pilot_freq_error_hz=pilot.freq_error_hz if stereo else None,
         loop_period_s=loop.period_s, loop_confidence=loop.confidence,
         flags=tuple(flags),
-        residual_am=cochannel.am_index if cochannel else None,
+        residual_am=cochannel.am_index if cochannel and fine else None,
         multipath_db=cochannel.multipath_db if cochannel else None)
 
 

@@ -21,7 +21,8 @@ _NEAR_EQUAL = ("two carriers of about equal strength share the channel: its enve
 def _check(station, ctx, th):
     am, depth = field_of(station, "residual_am"), field_of(station, "multipath_db")
     if am is None or depth is None:
-        return Abstain("no residual AM measured (SNR under 20 dB or multipath too deep to tell)")
+        return Abstain("no residual AM measured (SNR under 20 dB, multipath too deep to tell, or a capture "
+                       "too few ADC steps strong)")
     limit = th["flat_index"] if depth <= th["flat_db"] else \
         th["mild_index"] if depth <= th["mild_db"] else th["multipath_index"]
     if am <= limit:
