@@ -56,6 +56,7 @@ RASTER_HZ = 100e3
 LO_ERROR_HZ = 1e3
 LO_LEAK_DBFS = -45.0
 MATCH_HZ = 30e3
+MIRROR_HZ = 100e3
 #: The window taken from the pool reaches this far either side (the upsampler's segments overlap).
 _PAD = 8192
 #: The u8 grid of rtl_impairments (multiples of 1/127.5): clipping at its outermost level keeps
@@ -73,8 +74,9 @@ class Reading:
 
     residual_am: float | None
     multipath_db: float | None
-    mirrored: bool  # another station of the capture within 5 kHz of its mirror about the LO
+    mirrored: bool  # a mirror image about the LO (its own or another station's) within ±MIRROR_HZ of it
     power_dbfs: float
+    truth: str  # how it was drawn (listed with the false alarms)
 
 
 def limit(multipath_db: float) -> float:
@@ -117,13 +119,15 @@ def placement(rng, k: int, centres: np.ndarray) -> tuple[list[float], str]:
             return [float(o) for o in offs], "anywhere"
 
 
-def station_waveform(rng, wave: np.ndarray, n_low: int) -> np.ndarray:
-    """A random window of a pool station through its own multipath, at unit received power."""
+def station_waveform(rng, wave: np.ndarray, n_low: int) -> tuple[np.ndarray, int]:
+    """A random window of a pool station through its own multipath (1-3 rays), at unit received
+    power; and its number of rays."""
     w0 = int(rng.integers(0, len(wave) - n_low - 2 * _PAD))
     x = wave[w0:w0 + n_low + 2 * _PAD]
-    paths = cal.multipath(rng, int(rng.integers(1, 4)))
+    rays = int(rng.integers(1, 4))
+    paths = cal.multipath(rng, rays)
     f = np.fft.fftfreq(len(x), 1 / LOW)
-    return np.fft.ifft(cal.received(np.fft.fft(x), cal.response(paths, f))).astype(np.complex64)
+    return np.fft.ifft(cal.received(np.fft.fft(x), cal.response(paths, f))).astype(np.complex64), rays
 
 
 def low_render(y: np.ndarray):
@@ -133,7 +137,7 @@ def low_render(y: np.ndarray):
 
 
 def capture(rng, pool: list[np.ndarray], centres: np.ndarray, up: Upsampler):
-    """(clean capture, its stations' offsets, powers dBFS, placement)."""
+    """(clean capture, its stations' offsets, powers dBFS, how each was drawn, placement)."""
     n = int(SECONDS * FS)
     k = int(rng.integers(1, 5))
     offsets, where = placement(rng, k, centres)
@@ -141,12 +145,19 @@ def capture(rng, pool: list[np.ndarray], centres: np.ndarray, up: Upsampler):
     noise_dbfs = rng.uniform(-30.0, -10.0) - snrs.max()  # per 200 kHz
     powers = noise_dbfs + snrs
     progs = rng.choice(len(pool), k, replace=False)
-    parts = [Part(o, float(10 ** (p / 20)), low_render(station_waveform(rng, pool[j], int(SECONDS * LOW))))
-             for o, p, j in zip(offsets, powers, progs)]
+    parts, truths = [], []
+    for o, p, j, snr in zip(offsets, powers, progs, snrs):
+        y, rays = station_waveform(rng, pool[j], int(SECONDS * LOW))
+        parts.append(Part(o, float(10 ** (p / 20)), low_render(y)))
+        others = [(abs(q - o), pq - p) for q, pq in zip(offsets, powers) if q != o]
+        near = "alone" if not others else "nearest station {:.0f} kHz away at {:+.1f} dB".format(
+            min(others)[0] / 1e3, min(others)[1])
+        truths.append(f"{where}, {k} station(s), pool #{j}, {rays} ray(s), {o / 1e3:+.1f} kHz, {p:.1f} dBFS, "
+                      f"SNR {snr:.1f} dB, {near}")
     x = up.render(0, n, parts)
     sigma = np.float32(np.sqrt(10 ** (noise_dbfs / 10) * FS / 200e3 / 2))
     x += sigma * rng.standard_normal(2 * n, np.float32).view(np.complex64)
-    return x, offsets, powers, where
+    return x, offsets, powers, truths, where
 
 
 def front_end(rng, x: np.ndarray) -> tuple[np.ndarray, float]:
@@ -173,20 +184,20 @@ def fixes(iq: bool, adc: bool):
         analyser.iq_balanced, analyser.MIN_ADC_LEVELS = saved
 
 
-def readings(x: np.ndarray, offsets: list[float], powers, centre: float) -> tuple[list[Reading], list]:
+def readings(x: np.ndarray, offsets: list[float], powers, truths, centre: float) -> tuple[list[Reading], list]:
     """Each transmitted station as the analyser read it, and the stations it reported where none was."""
     a = analyser.analyse_array(x, FS, centre, OPTIONS)
     found = np.array([s.freq_hz - centre for s in a.stations])
     out, used = [], set()
-    for o, p in zip(offsets, powers):
-        mirrored = any(abs(o + q) < 5e3 for q in offsets if q != o)
+    for o, p, t in zip(offsets, powers, truths):
+        mirrored = any(abs(o + q) < MIRROR_HZ for q in offsets)
         i = int(np.argmin(np.abs(found - o))) if len(found) else -1
         if i >= 0 and abs(found[i] - o) < MATCH_HZ:
             used.add(i)
             s = a.stations[i]
-            out.append(Reading(s.residual_am, s.multipath_db, mirrored, float(p)))
+            out.append(Reading(s.residual_am, s.multipath_db, mirrored, float(p), t))
         else:
-            out.append(Reading(None, None, mirrored, float(p)))
+            out.append(Reading(None, None, mirrored, float(p), t))
     phantoms = [a.stations[i] for i in range(len(a.stations)) if i not in used]
     return out, phantoms
 
@@ -203,20 +214,20 @@ def run(captures: int, seed: int, out=sys.stdout) -> dict:
     ghosts = {v: [] for v in VARIANTS}
     clipped, where_n = [], {"plan": 0, "anywhere": 0}
     for _ in range(captures):
-        x, offsets, powers, where = capture(rng, pool, centres, up)
+        x, offsets, powers, truths, where = capture(rng, pool, centres, up)
         where_n[where] += 1
         y, c = front_end(rng, x)
         clipped.append(c)
         for v, (signal, iq, adc) in zip(VARIANTS, ((x, True, True), (y, True, True), (y, False, True),
                                                     (y, True, False), (y, False, False))):
             with fixes(iq, adc):
-                r, g = readings(signal, offsets, powers, centre)
+                r, g = readings(signal, offsets, powers, truths, centre)
             res[v] += r
             ghosts[v] += g
     n = len(res[VARIANTS[0]])
     w(f"{captures} captures ({where_n['plan']} on the FM plan's raster, {where_n['anywhere']} anywhere), "
-      f"{n} stations, {sum(r.mirrored for r in res[VARIANTS[0]])} with another station on their mirror "
-      f"(within 5 kHz); samples clipped by the ADC: mean {100 * np.mean(clipped):.4f} %, "
+      f"{n} stations, {sum(r.mirrored for r in res[VARIANTS[0]])} with a mirror image (their own or another "
+      f"station's) inside their channel (within {MIRROR_HZ / 1e3:g} kHz); samples clipped by the ADC: mean {100 * np.mean(clipped):.4f} %, "
       f"max {100 * max(clipped):.3f} %\n")
     th = RULE.thresholds
     w(f"thresholds: {th['flat_index']} (<= {th['flat_db']:g} dB), {th['mild_index']} (<= {th['mild_db']:g} dB), "
@@ -236,7 +247,7 @@ def run(captures: int, seed: int, out=sys.stdout) -> dict:
         fa = sum(false_alarm(r.residual_am, r.multipath_db) for r in got)
         mir = [r for r in got if r.mirrored]
         w(f"{v:>22} {'all':>9} {n:8d} {len(got):8d} {'':>23} {fa:5d} {100 * fa / max(1, len(got)):7.2f}"
-          f"   mirrored: {sum(false_alarm(r.residual_am, r.multipath_db) for r in mir)} of {len(mir)}; "
+          f"   image inside: {sum(false_alarm(r.residual_am, r.multipath_db) for r in mir)} of {len(mir)}; "
           f"reported where none was sent: {len(ghosts[v])} "
           f"({sum(false_alarm(s.residual_am, s.multipath_db) for s in ghosts[v])} over threshold)\n\n")
     by_level = [(-30, -24), (-24, -18), (-18, -10)]
@@ -249,6 +260,14 @@ def run(captures: int, seed: int, out=sys.stdout) -> dict:
         low = [r for r in res[v] if r.power_dbfs < -30 and r.residual_am is not None]
         parts.append(f"< -30 {sum(false_alarm(r.residual_am, r.multipath_db) for r in low)}/{len(low)}")
         w(f"{v:>22}  " + "  ".join(parts) + "\n")
+    w("\nevery station over threshold in some variant: residual AM / multipath_db per variant ('*' over)\n")
+    for i in range(n):
+        rs = [res[v][i] for v in VARIANTS]
+        if any(false_alarm(r.residual_am, r.multipath_db) for r in rs):
+            cells = [f"{r.residual_am:.4f}/{r.multipath_db:.2f}" + ("*" if false_alarm(r.residual_am, r.multipath_db)
+                                                                      else " ")
+                     if r.residual_am is not None else "-" for r in rs]
+            w(f"  {rs[0].truth}\n    " + "  ".join(f"{v}: {c}" for v, c in zip(VARIANTS, cells)) + "\n")
     w(f"\n{time.perf_counter() - t0:.0f} s\n")
     return {"readings": res, "phantoms": ghosts}
 
