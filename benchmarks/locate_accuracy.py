@@ -37,7 +37,7 @@ import shapely  # noqa: E402
 from locator.crlb import fisher_information, position_bound  # noqa: E402
 from locator.errors import LocatorError  # noqa: E402
 from locator.estimate import global_fit, solve  # noqa: E402
-from locator.likelihood import Likelihood, NoiseModel, Sites  # noqa: E402
+from locator.likelihood import Likelihood, NoiseModel, Sites, shadowing_correlation  # noqa: E402
 from locator.pathloss import power_prior_for, prior_for  # noqa: E402
 from locator.region import Box  # noqa: E402
 from locator.simulate import Channel, Transmitter, drive, fixed_stations, observe  # noqa: E402
@@ -71,8 +71,8 @@ def scenario(rng: np.random.Generator, kind: str, outliers: bool, seed: int, *,
 def true_bound(sc) -> float:
     u = ~sc.readings.censored
     x, y = sc.x[u], sc.y[u]
-    d = np.hypot(x[:, None] - x, y[:, None] - y)
-    cov = sc.channel.shadowing_db ** 2 * np.exp(-d / sc.channel.decorrelation_m) + sc.channel.fading_db ** 2 * np.eye(x.size)
+    cov = (sc.channel.shadowing_db ** 2 * shadowing_correlation(x, y, x, y, sc.channel.decorrelation_m)
+           + sc.channel.fading_db ** 2 * np.eye(x.size))
     theta = (sc.tx.x, sc.tx.y, sc.tx.p0_dbm, sc.tx.exponent)
     # The bound counts the information of the estimator's own (weak) priors on n and on the EIRP.
     return position_bound(fisher_information(theta, x, y, cov, prior_for(955.2e6).sd,

@@ -19,6 +19,7 @@ from scipy.linalg import solve_triangular
 from locator.errors import LocatorError
 from locator.estimate import Solution
 from locator.geodesy import check_latlon, destination, distance_bearing
+from locator.likelihood import shadowing_correlation
 from locator.pathloss import log_distance
 
 #: Hypotheses drawn from the region to score candidate legs.
@@ -117,9 +118,9 @@ def information_gain(solution: Solution, legs, seed: int = 0) -> np.ndarray:
     for i, leg in enumerate(legs):
         px, py, per_point = _points_along(np.asarray(leg, dtype=float))
         # L⁻¹·k(sites, points): kriging weights (kbᵀ·resid_w) and the variance they explain (kbᵀ·kb).
-        kb = lik.white @ (sh2 * np.exp(-np.hypot(sx[:, None] - px, sy[:, None] - py) / dc))
+        kb = lik.white @ (sh2 * shadowing_correlation(sx, sy, px, py, dc))
         mean = p0 + n * log_distance(px[:, None] - hx, py[:, None] - hy) + kb.T @ resid_w
-        cov = sh2 * np.exp(-np.hypot(px[:, None] - px, py[:, None] - py) / dc) - kb.T @ kb
+        cov = sh2 * shadowing_correlation(px, py, px, py, dc) - kb.T @ kb
         cov[np.diag_indices_from(cov)] += lik.scale2 * s.fading_db ** 2 / per_point
         a = solve_triangular(np.linalg.cholesky(cov * solution.scale2), (mean - (mean @ w)[:, None]) * sw,
                              lower=True)

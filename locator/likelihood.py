@@ -351,13 +351,19 @@ def _log_phi(z: np.ndarray) -> np.ndarray:
     return -0.5 * z * z - 0.5 * np.log(2.0 * np.pi)
 
 
+def shadowing_correlation(ax: np.ndarray, ay: np.ndarray, bx: np.ndarray, by: np.ndarray,
+                          decorrelation_m: float) -> np.ndarray:
+    """Gudmundson's ρ(Δ) = exp(−Δ/d_c) between the points a (rows) and b (columns)."""
+    return np.exp(-np.hypot(ax[:, None] - bx, ay[:, None] - by) / decorrelation_m)
+
+
 def site_covariance(sites: Sites, noise: NoiseModel) -> np.ndarray:
     """Covariance (dB²) of the uncensored sites' powers: σ²·exp(−Δ/d_c) between site centres (a site
     is taken as one place: a little conservative for a site spread over its cell), plus its readings'
     fading averaged by the site's mean."""
     u = ~sites.censored
     x, y = sites.x[u], sites.y[u]
-    cov = noise.shadowing_db ** 2 * np.exp(-np.hypot(x[:, None] - x, y[:, None] - y) / noise.decorrelation_m)
+    cov = noise.shadowing_db ** 2 * shadowing_correlation(x, y, x, y, noise.decorrelation_m)
     cov[np.diag_indices_from(cov)] += sites.fading_db ** 2 / sites.count[u]
     return cov
 
