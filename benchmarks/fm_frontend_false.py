@@ -43,7 +43,7 @@ from fm_synth import rtl_impairments  # noqa: E402
 
 import dsp.fm.analyse as analyser  # noqa: E402
 from dsp.fm.cochannel import CLASS_BOUNDS_DB  # noqa: E402
-from dsp.verdict.rules.fm_co_channel import RULE  # noqa: E402
+from dsp.verdict.rules.fm_co_channel import RULE, limit_for  # noqa: E402
 from sensors.plan import plan_band  # noqa: E402
 from sensors.synth import Part, Upsampler  # noqa: E402
 
@@ -79,14 +79,8 @@ class Reading:
     truth: str  # how it was drawn (listed with the false alarms)
 
 
-def limit(multipath_db: float) -> float:
-    th = RULE.thresholds
-    return th["flat_index"] if multipath_db <= th["flat_db"] else \
-        th["mild_index"] if multipath_db <= th["mild_db"] else th["multipath_index"]
-
-
 def false_alarm(am: float | None, multipath_db: float | None) -> bool:
-    return am is not None and multipath_db is not None and am > limit(multipath_db)
+    return am is not None and multipath_db is not None and am > limit_for(multipath_db, RULE.thresholds)
 
 
 def class_of(multipath_db: float | None) -> int:

@@ -18,13 +18,18 @@ _NEAR_EQUAL = ("two carriers of about equal strength share the channel: its enve
                "sweeps, which no echo does — and the audio garbles between two programmes")
 
 
+def limit_for(multipath_db: float, th) -> float:
+    """The residual AM one carrier stays under in a channel of ``multipath_db`` (the rule's class thresholds ``th``)."""
+    return th["flat_index"] if multipath_db <= th["flat_db"] else \
+        th["mild_index"] if multipath_db <= th["mild_db"] else th["multipath_index"]
+
+
 def _check(station, ctx, th):
     am, depth = field_of(station, "residual_am"), field_of(station, "multipath_db")
     if am is None or depth is None:
         return Abstain("no residual AM measured (SNR under 20 dB, multipath too deep to tell, or a capture "
                        "too few ADC steps strong)")
-    limit = th["flat_index"] if depth <= th["flat_db"] else \
-        th["mild_index"] if depth <= th["mild_db"] else th["multipath_index"]
+    limit = limit_for(depth, th)
     if am <= limit:
         return None
     if am >= th["near_equal_index"]:
